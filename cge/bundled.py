@@ -1,0 +1,31 @@
+"""Locate the data bundled with the package (SAMs, calibration files, experiments).
+
+In a checkout these are the top-level folders ``sam/``, ``calibration/`` and
+``experiments/``; in an installed wheel they live at ``cge/bundled/...``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+KINDS = ("sam", "calibration", "experiments")
+
+
+def folder(kind: str) -> Path:
+    """The folder holding bundled files of ``kind`` (one of :data:`KINDS`)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown bundled data kind {kind!r}; valid: {', '.join(KINDS)}")
+    checkout = Path(__file__).resolve().parent.parent / kind
+    if checkout.is_dir():
+        return checkout
+    return Path(str(resources.files(f"cge.bundled.{kind}")))
+
+
+def path(kind: str, name: str) -> Path:
+    """Path of bundled file ``name`` of ``kind``; an error lists what exists."""
+    p = folder(kind) / name
+    if not p.exists():
+        have = sorted(q.name for q in folder(kind).iterdir() if not q.name.startswith(("_", ".")))
+        raise FileNotFoundError(f"no bundled {kind} file {name!r}; bundled: {', '.join(have)}")
+    return p
