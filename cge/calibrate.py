@@ -444,7 +444,7 @@ def _institutions(cal: Calibration, problems: list[str]) -> None:
         qinvbar={c: S[c, sav] for c in s.C},
         gsavbar={"": S[sav, s.gov]}, fsavbar={"": S[sav, s.row]},
     )
-    YW0 = {i: (S[i, wdg[0]] if wdg else 0.0) for i in s.IG}
+    YW0 = {i: (S[i, wdg[0]] if wdg else 0.0) for i in s.IG if i == s.gov or i in cal.recipient.values()}
     cal.bench.update(
         YI=YI0, YW=YW0,
         TRII={k: S[k] for k in shii},

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pyomo.environ import Constraint, Var, value
 
+from .labels import label
 from .results import real_gdp, variables
 
 # Variables measured in money or as prices: they scale with the numeraire.
@@ -89,7 +90,7 @@ def homogeneity(m, solve, factor: float = 2.0) -> tuple[float, list[tuple[str, f
             if name == "WALRAS":
                 continue
             scale = max(abs(target), 1e-6)
-            worst.append((f"{name}[{idx}]" if idx != "" else name, abs(after[name][idx] - target) / scale))
+            worst.append((label(name, idx), abs(after[name][idx] - target) / scale))
     worst.sort(key=lambda t: -t[1])
     return (worst[0][1] if worst else 0.0), worst[:5]
 

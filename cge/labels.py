@@ -10,10 +10,6 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-# Dimension names of each spec item with an index (row dimension first).
-DIMS: dict[str, tuple[str, ...]] = {}
-
-
 def to_dataarray(name: str, values: dict, dims: tuple[str, ...] | None = None) -> xr.DataArray:
     """A DataArray from ``{label: v}``, ``{(l1, l2): v}`` or ``{"": v}`` (a scalar)."""
     keys = list(values)
@@ -33,3 +29,10 @@ def to_dataarray(name: str, values: dict, dims: tuple[str, ...] | None = None) -
     for k, v in values.items():
         data[tuple(pos[d][k[d]] for d in range(n))] = v
     return xr.DataArray(data, coords={dims[d]: axes[d] for d in range(n)}, dims=dims, name=name)
+
+
+def label(name: str, index) -> str:
+    """``QF[labr,a_nag]`` for a tuple index, ``QA[a_agr]`` for a label, ``EXR`` for a scalar."""
+    if index in ("", None):
+        return name
+    return f"{name}[{','.join(index) if isinstance(index, tuple) else index}]"

@@ -21,12 +21,21 @@ from .closure import Closure, apply_closure
 SCALAR = [""]  # index of scalar parameters in Calibration dicts
 
 
-def build_model(cal: Calibration, closure: Closure | None = None) -> ConcreteModel:
-    """Build the equilibrium model of ``cal`` under ``closure`` (default closure if None)."""
+def build_model(cal: Calibration, closure: Closure | None = None, params: dict | None = None) -> ConcreteModel:
+    """Build the equilibrium model of ``cal`` under ``closure`` (default closure if None).
+
+    ``params`` ({(name, index): value}, see :func:`set_values`) overrides
+    calibrated parameter values before the equations are written, so that the
+    σ = 1 (Cobb–Douglas) forms follow the values in force; entries naming
+    variables set the levels the closure fixes.
+    """
     m = ConcreteModel(name=f"cge[{cal.sam.name}]")
     m.cal = cal
     _sets(m, cal)
     _params(m, cal)
+    params = params or {}
+    set_values(m, {k: x for k, x in params.items() if isinstance(getattr(m, k[0], None), Param)})
+    m.cd_nodes = cobb_douglas_nodes(m)
     _variables(m, cal)
     _production(m, cal)
     _value_added_nests(m, cal)
@@ -36,7 +45,24 @@ def build_model(cal: Calibration, closure: Closure | None = None) -> ConcreteMod
     _government_and_macro(m, cal)
     _closure_equations(m)
     apply_closure(m, closure or Closure())
+    set_values(m, {k: x for k, x in params.items() if isinstance(getattr(m, k[0]), Var)})
     return m
+
+
+def set_values(m, values: dict) -> None:
+    """Set Params, and fix variables, from ``{(name, index): value}``."""
+    for (name, k), x in values.items():
+        comp = getattr(m, name)
+        obj = comp[k] if comp.is_indexed() else comp
+        if hasattr(obj, "fix"):
+            obj.fix(x)
+        else:
+            obj.set_value(x)
+
+
+def cobb_douglas_nodes(m) -> frozenset:
+    """The CES nodes currently at σ = 1 (their unit cost takes the Cobb–Douglas form)."""
+    return frozenset((p, k) for p in ("sigma_va", "sigma_q") for k, d in getattr(m, p).items() if d.value == 1)
 
 
 def _sets(m, cal: Calibration) -> None:
@@ -57,6 +83,7 @@ def _sets(m, cal: Calibration) -> None:
     m.CI = Set(initialize=list(cal.bench["QINV"]), ordered=True)
     m.IF = Set(initialize=list(cal.par["shif"]), dimen=2, ordered=True)     # (i, f) factor income
     m.II = Set(initialize=list(cal.par["shii"]), dimen=2, ordered=True)     # (i, i') transfers
+    m.WR = Set(initialize=[i for i in s.IG if i == s.gov or i in cal.recipient.values()], ordered=True)
     nodes = [(a, n) for a in s.A for n, node in cal.nests.get(a, {}).items() if not node.is_root]
     m.N = Set(initialize=nodes, dimen=2, ordered=True)                       # non-root nest nodes
     m.NODE = Set(initialize=[(a, n) for a in s.A for n in cal.nests.get(a, {})], dimen=2, ordered=True)
@@ -151,7 +178,7 @@ def _variables(m, cal: Calibration) -> None:
         var(name, idx)
     var("YIF", m.IF, Reals)
     var("YI", m.I, Reals)
-    var("YW", m.IG, Reals)
+    var("YW", m.WR, Reals)
     var("TRII", m.II, Reals)
     var("EH", m.H)
     var("QH", m.CH)
@@ -253,7 +280,7 @@ def _factor_markets(m, cal: Calibration) -> None:
         return m.YW[i] == sum(m.tw[f, a] * m.WFA[f, a] * m.QF[f, a]
                               for f, a in m.FA if cal.recipient[f, a] == i)
 
-    m.fac_wedge_income = Constraint(m.IG, rule=wedge_income)
+    m.fac_wedge_income = Constraint(m.WR, rule=wedge_income)
 
 
 # --- spec §5: commodities, trade and prices --------------------------------------
@@ -339,7 +366,8 @@ def _institutions(m, cal: Calibration) -> None:
     def income(m, i):
         return m.YI[i] == (sum(m.YIF[i2, f] for i2, f in m.IF if i2 == i)
                            + sum(m.TRII[i2, j] for i2, j in m.II if i2 == i)
-                           + m.trnsfr_gov[i] * m.CPI + m.trnsfr_row[i] * m.EXR + m.YW[i])
+                           + m.trnsfr_gov[i] * m.CPI + m.trnsfr_row[i] * m.EXR
+                           + (m.YW[i] if i in m.WR else 0))
 
     m.inst_income = Constraint(m.I, rule=income)
     m.inst_transfers = Constraint(m.II, rule=lambda m, i, j: m.TRII[i, j] == m.shii[i, j] * (1 - mps(m, j))

@@ -17,7 +17,7 @@ from .labels import to_dataarray
 
 # Dimension names of each variable's index (by the Pyomo set it is declared over).
 SET_DIMS = {"A": ("act",), "C": ("com",), "CM": ("com",), "CE": ("com",), "CD": ("com",),
-            "F": ("fac",), "H": ("inst",), "I": ("inst",), "IG": ("inst",), "CA": ("com", "act"),
+            "F": ("fac",), "H": ("inst",), "I": ("inst",), "IG": ("inst",), "WR": ("inst",), "CA": ("com", "act"),
             "CH": ("com", "inst"), "CG": ("com",), "CI": ("com",), "FA": ("fac", "act"),
             "IF": ("inst", "fac"), "II": ("inst", "payer"), "N": ("act", "node")}
 
