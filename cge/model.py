@@ -183,7 +183,7 @@ def _variables(m, cal: Calibration) -> None:
     var("EH", m.H)
     var("QH", m.CH)
     var("QG", m.CG)
-    var("QINV", m.CI)
+    var("QINV", m.CI, Reals)   # inventory drawdowns make some investment demand negative
     for name in ("YG", "EG", "GSAV", "FSAV", "DTY", "DMPS", "WALRAS"):
         var(name, None, Reals)
     for name in ("EXR", "CPI", "GADJ", "IADJ"):

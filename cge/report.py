@@ -91,6 +91,10 @@ def macro_frame(ds: xr.Dataset) -> pd.DataFrame:
         add(f"EV {h} (money)", ds["EV"].sel(inst=h).values)
         add(f"EV {h} (% of consumption)", ds["EV_pct"].sel(inst=h).values)
     add("real GDP (% change)", ds["GDP_real_pct"].values)
+    for a in ds["QA"].act.values:
+        add(f"output of {a} QA (% change)", _pct(ds["QA"].sel(act=a), base["QA"].sel(act=a)).values)
+    for f, a in _pairs(ds["QF"]):
+        add(f"use of {f} in {a} QF (% change)", _pct(ds["QF"].sel(fac=f, act=a), base["QF"].sel(fac=f, act=a)).values)
     for f in ds["WF"].fac.values:
         add(f"factor return WF {f} (% change)", _pct(ds["WF"].sel(fac=f), base["WF"].sel(fac=f)).values)
     for f, a in _pairs(ds["WFA"]):
