@@ -107,6 +107,7 @@ class Calibration:
     recipient: dict[tuple[str, str], str] = field(default_factory=dict)  # (f, a) -> institution
     satellite: dict[str, Satellite] = field(default_factory=dict)
     population: dict[str, float] = field(default_factory=dict)
+    closed_economy: bool = False    # the SAM has no flows with the rest of the world
     urban: str | None = None
     rural: str | None = None
 
@@ -133,7 +134,8 @@ def calibrate(sam: SAM | str | Path, assumptions: Assumptions | str | Path, tol:
     _check_labels(assumptions, sets, problems)
     if problems:
         raise CalibrationError("calibration file does not fit the SAM:\n  " + "\n  ".join(problems))
-    cal = Calibration(sam=sam, assumptions=assumptions, sets=sets, par={}, bench={}, nests={}, root={})
+    cal = Calibration(sam=sam, assumptions=assumptions, sets=sets, par={}, bench={}, nests={}, root={},
+                      closed_economy=not (sam.matrix[sets.row].abs().sum() or sam.matrix.loc[sets.row].abs().sum()))
     _production(cal, problems)
     _factors(cal, problems)
     _trade(cal, problems)
@@ -442,7 +444,8 @@ def _institutions(cal: Calibration, problems: list[str]) -> None:
         trnsfr_row={i: S[i, s.row] for i in s.IG},
         qgbar={c: S[c, s.gov] for c in s.C},
         qinvbar={c: S[c, sav] for c in s.C},
-        gsavbar={"": S[sav, s.gov]}, fsavbar={"": S[sav, s.row]},
+        gsavbar={"": S[sav, s.gov]},
+        sgov={"": S[sav, s.gov] / S.row_totals[s.gov] if S.row_totals[s.gov] else 0.0},
     )
     YW0 = {i: (S[i, wdg[0]] if wdg else 0.0) for i in s.IG if i == s.gov or i in cal.recipient.values()}
     cal.bench.update(

@@ -2,8 +2,8 @@
 
 | block | default | alternative |
 |---|---|---|
-| government | ``budget_neutral``: GSAV = GSAV0·CPI, DTY free, GADJ fixed | ``gsav_free``: DTY fixed, GSAV free |
-| savings–investment | ``savings_driven``: DMPS fixed, IADJ free | ``investment_driven``: IADJ fixed, DMPS free |
+| government | ``budget_neutral``: GSAV = GSAV0·CPI, DTY free, GADJ fixed | ``gsav_free``: DTY fixed, GSAV free; ``fixed_shares``: DTY fixed, GSAV = sgov·YG, the rest spent in fixed value shares |
+| savings–investment | ``savings_driven``: DMPS fixed, IADJ free | ``investment_driven``: IADJ fixed, DMPS free; ``fixed_shares``: DMPS fixed, total savings spent in fixed value shares |
 | foreign | ``flex_exchange``: FSAV fixed, EXR free | ``fixed_exchange``: EXR = EXR0·CPI, FSAV free |
 | factors | full employment: QFS_f = qfsbar_f | per factor ``unemployment``: WF_f = wfbar_f·CPI, QFS_f free |
 | numeraire | ``CPI`` | ``EXR`` or a factor label (its WF) |
@@ -22,15 +22,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import ConfigError
 
-GOVERNMENT = ("budget_neutral", "gsav_free")
-SAVINGS = ("savings_driven", "investment_driven")
+GOVERNMENT = ("budget_neutral", "gsav_free", "fixed_shares")
+SAVINGS = ("savings_driven", "investment_driven", "fixed_shares")
 FOREIGN = ("flex_exchange", "fixed_exchange")
 
 
 class _ClosureConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    government: Literal["budget_neutral", "gsav_free"] = "budget_neutral"
-    savings: Literal["savings_driven", "investment_driven"] = "savings_driven"
+    government: Literal["budget_neutral", "gsav_free", "fixed_shares"] = "budget_neutral"
+    savings: Literal["savings_driven", "investment_driven", "fixed_shares"] = "savings_driven"
     foreign: Literal["flex_exchange", "fixed_exchange"] = "flex_exchange"
     unemployment: list[str] = []
     numeraire: str = "CPI"
@@ -86,31 +86,45 @@ class Closure:
         return d
 
 
+def _switch(constraint, on: bool) -> None:
+    constraint.activate() if on else constraint.deactivate()
+
+
 def apply_closure(m, closure: Closure) -> None:
-    """Fix the closure's variables and activate its equations on model ``m``."""
+    """Fix the closure's variables and activate its equations on model ``m``.
+
+    An economy without foreign flows ties EXR to the CPI (the balance of
+    payments is empty); one without investment demand fixes IADJ.
+    """
     closure.check(list(m.F))
     for v in (m.DTY, m.DMPS, m.GADJ, m.IADJ, m.FSAV, m.CPI, m.EXR):
         v.unfix()
     for f in m.F:
         m.WF[f].unfix()
     m.GADJ.fix()
-    gov = closure.government == "budget_neutral"
-    m.clo_gsav.activate() if gov else m.clo_gsav.deactivate()
-    if not gov:
+    gov = closure.government
+    _switch(m.clo_gsav, gov == "budget_neutral")
+    _switch(m.clo_gsav_share, gov == "fixed_shares")
+    _switch(m.gov_demand, gov != "fixed_shares")
+    _switch(m.gov_spending, gov != "fixed_shares")
+    _switch(m.gov_demand_shares, gov == "fixed_shares")
+    if gov != "budget_neutral":
         m.DTY.fix()
-    if closure.savings == "savings_driven":
-        m.DMPS.fix()
-    else:
+    m.DMPS.fix() if closure.savings != "investment_driven" else m.IADJ.fix()
+    if closure.savings == "fixed_shares" or not len(m.CI):
         m.IADJ.fix()
-    if closure.foreign == "flex_exchange":
+    _switch(m.inv_demand, closure.savings != "fixed_shares")
+    _switch(m.inv_demand_shares, closure.savings == "fixed_shares")
+    open_economy = not m.cal.closed_economy
+    flex = closure.foreign == "flex_exchange" or not open_economy
+    if flex:
         m.FSAV.fix()
-        m.clo_exr.deactivate()
-    else:
-        m.clo_exr.activate()
+    _switch(m.row_balance, open_economy)
+    _switch(m.clo_exr, not flex or (not open_economy and closure.numeraire != "EXR"))
     for f in m.F:
         unemployed = f in closure.unemployment
-        m.fac_endowment[f].deactivate() if unemployed else m.fac_endowment[f].activate()
-        m.fac_wage_floor[f].activate() if unemployed else m.fac_wage_floor[f].deactivate()
+        _switch(m.fac_endowment[f], not unemployed)
+        _switch(m.fac_wage_floor[f], unemployed)
     if closure.numeraire == "CPI":
         m.CPI.fix()
     elif closure.numeraire == "EXR":

@@ -150,6 +150,9 @@ def _params(m, cal: Calibration) -> None:
     _p(m, "qgbar", m.CG, {c: par["qgbar"][c] for c in m.CG})
     _p(m, "qinvbar", m.CI, {c: par["qinvbar"][c] for c in m.CI})
     _p(m, "gsavbar", None, par["gsavbar"])
+    _p(m, "sgov", None, par["sgov"])
+    _p(m, "gshare", m.CG, {c: par["qgbar"][c] / sum(par["qgbar"].values()) for c in m.CG})
+    _p(m, "ishare", m.CI, {c: par["qinvbar"][c] / sum(par["qinvbar"].values()) for c in m.CI})
     _p(m, "exrbar", None, {"": 1.0})
 
 
@@ -360,6 +363,11 @@ def mps(m, i):
     return m.mps0[i] + m.DMPS * m.mps01[i]
 
 
+def savings(m):
+    """Total savings Σ_i mps_i (1 − ty_i) YI_i + GSAV + EXR·FSAV."""
+    return sum(mps(m, i) * (1 - ty(m, i)) * m.YI[i] for i in m.I) + m.GSAV + m.EXR * m.FSAV
+
+
 def _institutions(m, cal: Calibration) -> None:
     m.inst_factor_income = Constraint(m.IF, rule=lambda m, i, f: m.YIF[i, f] == m.shif[i, f] * m.YF[f])
 
@@ -403,7 +411,10 @@ def _government_and_macro(m, cal: Calibration) -> None:
                                 + sum(m.trnsfr_gov[i] for i in m.I) * m.CPI)
     m.gov_demand = Constraint(m.CG, rule=lambda m, c: m.QG[c] == m.GADJ * m.qgbar[c])
     m.gov_saving = Constraint(rule=lambda m: m.GSAV == m.YG - m.EG)
+    m.gov_demand_shares = Constraint(m.CG, rule=lambda m, c: m.PQ[c] * m.QG[c]
+                                     == m.gshare[c] * (m.EG - sum(m.trnsfr_gov[i] for i in m.I) * m.CPI))
     m.inv_demand = Constraint(m.CI, rule=lambda m, c: m.QINV[c] == m.IADJ * m.qinvbar[c])
+    m.inv_demand_shares = Constraint(m.CI, rule=lambda m, c: m.PQ[c] * m.QINV[c] == m.ishare[c] * savings(m))
 
     def row_balance(m):
         return (sum(m.pwm[c] * m.QM[c] for c in m.CM)
@@ -412,14 +423,14 @@ def _government_and_macro(m, cal: Calibration) -> None:
 
     m.row_balance = Constraint(rule=row_balance)
     m.savings_investment = Constraint(
-        rule=lambda m: sum(mps(m, i) * (1 - ty(m, i)) * m.YI[i] for i in m.I) + m.GSAV + m.EXR * m.FSAV
-        == sum(m.PQ[c] * m.QINV[c] for c in m.CI) + m.WALRAS)
+        rule=lambda m: savings(m) == sum(m.PQ[c] * m.QINV[c] for c in m.CI) + m.WALRAS)
     m.price_index = Constraint(rule=lambda m: m.CPI == sum(m.cwts[c] * m.PQ[c] for c in m.C))
 
 
 def _closure_equations(m) -> None:
     """Equations that closures switch on (spec §7); CPI-indexed fixed nominal levels."""
     m.clo_gsav = Constraint(rule=lambda m: m.GSAV == m.gsavbar * m.CPI)
+    m.clo_gsav_share = Constraint(rule=lambda m: m.GSAV == m.sgov * m.YG)
     m.clo_exr = Constraint(rule=lambda m: m.EXR == m.exrbar * m.CPI)
     m.fac_endowment = Constraint(m.F, rule=lambda m, f: m.QFS[f] == m.qfsbar[f])
     m.fac_wage_floor = Constraint(m.F, rule=lambda m, f: m.WF[f] == m.wfbar[f] * m.CPI)

@@ -195,3 +195,19 @@ def test_jacobian_matches_finite_differences_for_every_equation():
     scale = np.maximum(np.abs(J), 1e-6)
     bad = np.argwhere(np.abs(J - fd) / scale > 1e-6)
     assert not len(bad), [(cm.equation_names[i], cm.variable_names[j]) for i, j in bad[:5]]
+
+
+def test_fixed_share_closures_keep_saving_and_spending_shares():
+    mod = Model(SYNTH, closure={"government": "fixed_shares", "savings": "fixed_shares"})
+    m = mod.m
+    sgov = value(m.sgov)
+    mod.set("tw", ("labr", "a_nag"), to=0.0)
+    r = solve(mod, "hukou")
+    assert float(r["GSAV"]) == pytest.approx(sgov * float(r["YG"]), rel=1e-9)
+    spend = {c: float(r["PQ"].sel(com=c) * r["QG"].sel(com=c)) for c in m.CG}
+    for c in m.CG:
+        assert spend[c] / sum(spend.values()) == pytest.approx(value(m.gshare[c]), rel=1e-9)
+    inv = {c: float(r["PQ"].sel(com=c) * r["QINV"].sel(com=c)) for c in m.CI}
+    for c in m.CI:
+        assert inv[c] / sum(inv.values()) == pytest.approx(value(m.ishare[c]), rel=1e-9)
+    assert float(r["DTY"]) == 0.0 and float(r["IADJ"]) == 1.0
