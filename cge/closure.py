@@ -3,7 +3,7 @@
 | block | default | alternative |
 |---|---|---|
 | government | ``budget_neutral``: GSAV = GSAV0·CPI, DTY free, GADJ fixed | ``gsav_free``: DTY fixed, GSAV free; ``fixed_shares``: DTY fixed, GSAV = sgov·YG, the rest spent in fixed value shares |
-| savings–investment | ``savings_driven``: DMPS fixed, IADJ free | ``investment_driven``: IADJ fixed, DMPS free; ``fixed_shares``: DMPS fixed, total savings spent in fixed value shares |
+| savings–investment | ``savings_driven``: DMPS fixed, IADJ free | ``investment_driven``: IADJ fixed, DMPS free; ``fixed_shares``: DMPS fixed, total savings (IADJ·INV0·CPI) spent in fixed value shares |
 | foreign | ``flex_exchange``: FSAV fixed, EXR free | ``fixed_exchange``: EXR = EXR0·CPI, FSAV free |
 | factors | full employment: QFS_f = qfsbar_f | per factor ``unemployment``: WF_f = wfbar_f·CPI, QFS_f free |
 | numeraire | ``CPI`` | ``EXR`` or a factor label (its WF) |
@@ -111,7 +111,7 @@ def apply_closure(m, closure: Closure) -> None:
     if gov != "budget_neutral":
         m.DTY.fix()
     m.DMPS.fix() if closure.savings != "investment_driven" else m.IADJ.fix()
-    if closure.savings == "fixed_shares" or not len(m.CI):
+    if not len(m.CI):
         m.IADJ.fix()
     _switch(m.inv_demand, closure.savings != "fixed_shares")
     _switch(m.inv_demand_shares, closure.savings == "fixed_shares")

@@ -414,7 +414,9 @@ def _government_and_macro(m, cal: Calibration) -> None:
     m.gov_demand_shares = Constraint(m.CG, rule=lambda m, c: m.PQ[c] * m.QG[c]
                                      == m.gshare[c] * (m.EG - sum(m.trnsfr_gov[i] for i in m.I) * m.CPI))
     m.inv_demand = Constraint(m.CI, rule=lambda m, c: m.QINV[c] == m.IADJ * m.qinvbar[c])
-    m.inv_demand_shares = Constraint(m.CI, rule=lambda m, c: m.PQ[c] * m.QINV[c] == m.ishare[c] * savings(m))
+    # fixed value shares: total investment spending IADJ·INV0·CPI (INV0 = Σ qinvbar) is set by savings
+    m.inv_demand_shares = Constraint(m.CI, rule=lambda m, c: m.PQ[c] * m.QINV[c]
+                                     == m.ishare[c] * m.IADJ * sum(m.qinvbar[c2] for c2 in m.CI) * m.CPI)
 
     def row_balance(m):
         return (sum(m.pwm[c] * m.QM[c] for c in m.CM)
