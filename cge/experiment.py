@@ -72,6 +72,7 @@ class ExperimentConfig(_Strict):
     closure: dict[str, Any] = Field(default_factory=dict)
     solver: dict[str, Any] = Field(default_factory=dict)
     scenario: list[ScenarioConfig] = Field(min_length=1)
+    sweep: dict[str, Any] | None = None   # sensitivity / grid sweep, validated by cge.sweep
 
 
 class Scenario:
