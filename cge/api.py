@@ -80,6 +80,7 @@ class Model:
             closure = Closure.from_config(closure if closure is not None else asm.closure, self.cal.sets.F)
         self.solver_options = {**SOLVER_DEFAULTS, **(solver_options or {})}
         self.m = build_model(self.cal, closure)
+        self._benchmark_point = _free_values(self.m)
         self.benchmark = snapshot(self.m)
         self._solved = dict(self.benchmark)   # parameters of the last solution
         self._compiled: CompiledModel | None = None
@@ -133,6 +134,7 @@ class Model:
         """Build the model again with these parameter values, warm-started from the old one."""
         old = self.m
         self.m = build_model(self.cal, closure, params=params)
+        self._benchmark_point = _free_values(self.m)
         _copy_values(old, self.m)
         self._compiled = None
 
@@ -170,8 +172,18 @@ class Model:
         return Result(name, result_dataset(self.m), status, path)
 
     def check(self, solve: bool = True) -> CheckReport:
-        """The four checks of spec §9 (homogeneity and Walras solve the model)."""
+        """The four checks of spec §9, from the benchmark: parameters and variables are
+        put back to their benchmark values first (homogeneity and Walras then solve)."""
+        self.reset()
+        for var, x in self._benchmark_point:
+            var.set_value(x)
+        self._solved = snapshot(self.m)
         return run_checks(self.m, (lambda m: self.compiled.solve()) if solve else None)
+
+
+def _free_values(m) -> list:
+    """(variable, value) for every free variable: the benchmark point of a new model."""
+    return [(v, v.value) for v in m.component_data_objects(Var) if not v.fixed]
 
 
 def _copy_values(src, dst) -> None:
