@@ -101,9 +101,11 @@ def macro_frame(ds: xr.Dataset) -> pd.DataFrame:
         add(f"return to {f} in {a} WFA (% change)",
             _pct(ds["WFA"].sel(fac=f, act=a), base["WFA"].sel(fac=f, act=a)).values)
     if "physical" in ds:
+        units = json.loads(ds["physical"].attrs.get("units", "{}"))
         for f, u in _pairs(ds["physical"]):
-            add(f"{f} in {u} (physical units)", ds["physical"].sel(fac=f, use=u).values)
-            add(f"{f} in {u} (change)", ds["physical_change"].sel(fac=f, use=u).values)
+            unit = units.get(f, "physical units")
+            add(f"{f} in {u} ({unit})", ds["physical"].sel(fac=f, use=u).values)
+            add(f"{f} in {u} (change, {unit})", ds["physical_change"].sel(fac=f, use=u).values)
     if "income_ratio" in ds:
         add("urban/rural income per head (ratio)", ds["income_ratio"].values)
     for v, label in (("GSAV", "government saving GSAV"), ("DTY", "direct tax shifter DTY"),

@@ -7,6 +7,7 @@ institution of a transfer), ``node`` (value-added nest nodes), ``outlet``.
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -128,6 +129,7 @@ def reports(m) -> xr.Dataset:
         base = physical(cal, cal.bench, m.closure)
         flat0 = {(f, a): x for f, uses in base.items() for a, x in uses.items()}
         data["physical"] = to_dataarray("physical", flat, ("fac", "use"))
+        data["physical"].attrs["units"] = json.dumps({f: sat.unit for f, sat in cal.satellite.items()})
         data["physical_change"] = to_dataarray("physical_change", {k: flat[k] - flat0.get(k, 0.0) for k in flat},
                                                ("fac", "use"))
     return xr.Dataset(data)

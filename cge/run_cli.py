@@ -34,15 +34,30 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_compare)
 
 
+def fmt(v) -> str:
+    """Readable numbers: thousands separators for large values, 4 significant digits for small ones."""
+    if not isinstance(v, float):
+        return str(v)
+    if pd.isna(v):
+        return "failed"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}" if abs(v) >= 10 else f"{v:.4g}"
+
+
 def print_frame(frame: pd.DataFrame, title: str) -> None:
     table = Table(title=title, show_lines=False)
     table.add_column("")
     for col in frame.columns:
         table.add_column(" ".join(map(str, col)) if isinstance(col, tuple) else str(col), justify="right")
     for idx, row in frame.iterrows():
-        table.add_row(str(idx), *("—" if pd.isna(v) else f"{v:,.4g}" if isinstance(v, float) else str(v)
-                                  for v in row.values))
+        table.add_row(str(idx), *(fmt(v) for v in row.values))
     console.print(table)
+
+
+def headline(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the macro table worth printing on a terminal (summary.md has them all)."""
+    detail = ("return to ", "use of ", "output of ")
+    keep = [r for r in frame.index if not r.startswith(detail) and ("(change, " in r or " in " not in r)]
+    return frame.loc[keep]
 
 
 def cmd_run(args) -> int:
@@ -53,7 +68,7 @@ def cmd_run(args) -> int:
     welfare = welfare_frame(run.dataset)
     wide = welfare.pivot_table(index="scenario", columns="household", values=["EV", "EV_pct"], sort=False)
     print_frame(wide, f"Equivalent variation by household ({run.model.cal.sam.unit or 'money units'}; % of consumption)")
-    print_frame(macro_frame(run.dataset).drop(columns="base"), "Scenario results")
+    print_frame(headline(macro_frame(run.dataset)).drop(columns="base"), "Scenario results (all rows: summary.md)")
     failed = [s.name for s in run.statuses if s.status != "solved"]
     for s in run.statuses:
         if s.status != "solved":
