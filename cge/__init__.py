@@ -7,3 +7,14 @@ The flow (one module per arrow): SAM (:mod:`cge.sam`) + calibration files
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["Model", "__version__"]
+
+
+def __getattr__(name: str):
+    """``from cge import Model`` without importing Pyomo on ``import cge``."""
+    if name == "Model":
+        from .api import Model
+
+        return Model
+    raise AttributeError(f"module 'cge' has no attribute {name!r}")

@@ -61,18 +61,19 @@ class Closure:
                     msgs.append(f"closure '{key}': {err['msg']} (got {err.get('input')!r})")
             raise ConfigError("; ".join(msgs)) from None
         closure = cls(cfg.government, cfg.savings, cfg.foreign, tuple(cfg.unemployment), cfg.numeraire)
-        if factors is not None:
-            closure.check(factors)
+        closure.check(factors)
         return closure
 
-    def check(self, factors: list[str]) -> None:
-        """Refuse contradictory combinations (each would fix one level twice)."""
-        valid_num = ["CPI", "EXR", *factors]
-        if self.numeraire not in valid_num:
-            raise ConfigError(f"numeraire '{self.numeraire}' is not one of {', '.join(valid_num)}")
-        bad = [f for f in self.unemployment if f not in factors]
-        if bad:
-            raise ConfigError(f"unemployment of unknown factor(s) {bad}; factors: {', '.join(factors)}")
+    def check(self, factors: list[str] | None = None) -> None:
+        """Refuse contradictory combinations (each would fix one level twice), and,
+        given the model's factors, unknown factor labels."""
+        if factors is not None:
+            valid_num = ["CPI", "EXR", *factors]
+            if self.numeraire not in valid_num:
+                raise ConfigError(f"numeraire '{self.numeraire}' is not one of {', '.join(valid_num)}")
+            bad = [f for f in self.unemployment if f not in factors]
+            if bad:
+                raise ConfigError(f"unemployment of unknown factor(s) {bad}; factors: {', '.join(factors)}")
         if self.numeraire == "EXR" and self.foreign == "fixed_exchange":
             raise ConfigError("numeraire EXR with the fixed_exchange closure fixes the exchange rate "
                               "twice: choose flex_exchange or another numeraire")
