@@ -16,7 +16,7 @@ from cge.report import compare_frame, write_outputs
 from cge.runner import run_experiment
 
 ROOT = Path(__file__).parent.parent
-SYNTH = Path(__file__).parent / "data" / "synthetic.toml"
+SYNTH = ROOT / "calibration" / "synthetic.toml"
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ closures, and comparative statics with economic content."""
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
-
 import numpy as np
 import pytest
 from pyomo.environ import value
@@ -14,8 +12,7 @@ from cge.api import Model
 from cge.checks import count_system, homogeneity, relative_residuals, walras_ratio
 from cge.errors import SolveError
 
-DATA = Path(__file__).parent / "data"
-SYNTH = DATA / "synthetic.toml"
+SYNTH = "synthetic"   # the bundled synthetic calibration (sam/build_synthetic.py)
 
 
 @pytest.fixture(scope="module")

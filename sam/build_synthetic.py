@@ -4,7 +4,7 @@ Two activities, six factors with the three wedges of the mission, two
 households, an enterprise, every tax account. Chosen cells are round numbers;
 the rest (household consumption, savings, foreign savings) follow from the
 balance of each account, so the SAM balances by construction.
-Run: python tests/data/make_synthetic.py
+Run: python sam/build_synthetic.py
 """
 
 from pathlib import Path
