@@ -150,7 +150,7 @@ class Assumptions(_Strict):
 def format_validation_error(exc: ValidationError, where: str, model: type[BaseModel]) -> str:
     """One line per problem, naming the key path and, for unknown keys, the valid ones."""
     lines = []
-    for err in exc.errors():
+    for err in sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden"):
         loc = ".".join(str(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
             valid = _valid_keys(model, err["loc"][:-1])

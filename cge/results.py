@@ -136,8 +136,14 @@ def reports(m) -> xr.Dataset:
 
 
 def invalid_reasons(m, tol: float = 1e-9) -> list[str]:
-    """Why a solution is not a result for its closure (spec §4: a wage floor must bind)."""
+    """Why a solution is not a result: a wage floor that does not bind (spec §4), or a
+    household below its LES subsistence quantities (utility and EV undefined)."""
     out = []
+    for h in m.H:
+        committed = sum(value(m.PQ[c] * m.gamma[c, h2]) for c, h2 in m.CH if h2 == h)
+        if value(m.EH[h]) <= committed:
+            out.append(f"household {h} spends {value(m.EH[h]):.6g}, not more than the cost of its LES "
+                       f"subsistence quantities {committed:.6g}: its utility is undefined")
     for f in m.closure.unemployment:
         if value(m.QFS[f]) > value(m.QFS0[f]) * (1 + tol):
             out.append(f"negative unemployment of {f} (QFS {value(m.QFS[f]):.6g} > endowment "

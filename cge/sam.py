@@ -171,13 +171,14 @@ class SAM:
     # --- validation -------------------------------------------------------
     def validate(self, tol: float = 1e-9) -> None:
         """Raise SAMError listing every problem: kinds, commodities, unique
-        accounts, non-finite cells, imbalances beyond ``tol`` × SAM total,
-        cells the layout gives no meaning, and negative quantity cells."""
+        accounts, non-finite cells, cells the layout gives no meaning, negative
+        quantity cells, and imbalances beyond ``tol`` × SAM total (last: a
+        misplaced or negative cell usually unbalances accounts too)."""
         problems = (
             self._account_problems()
             + self._value_problems()
-            + self._balance_problems(tol)
             + self._cell_problems()
+            + self._balance_problems(tol)
         )
         if problems:
             raise problems_error(self.name or "SAM", problems)
