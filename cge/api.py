@@ -16,6 +16,7 @@ Cobb–Douglas form), rebuilds the model and compiles again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +29,8 @@ from .checks import CheckReport, run_checks
 from .closure import Closure
 from .errors import SolveError
 from .model import build_model, cobb_douglas_nodes, set_values
-from .results import invalid_reasons, result_dataset, welfare_table
+from .labels import to_dataset
+from .results import capture, invalid_reasons, welfare_table
 from .shocks import Shock, apply_shock
 from .solver import CompiledModel, SolveStatus, solve_path
 
@@ -40,12 +42,24 @@ LEVEL_VARS = ("FSAV", "GADJ", "IADJ", "DTY", "DMPS", "CPI", "EXR", "WF")
 
 @dataclass
 class Result:
-    """One solved scenario: all variables and reports, the solver status, the path taken."""
+    """One solved scenario: all variables and reports, the solver status, the path taken.
+
+    Values are captured when the scenario is solved; the xarray Dataset is built
+    on first use (sweeps that read a few numbers never pay for it).
+    """
 
     name: str
-    dataset: xr.Dataset
+    items: dict
     status: SolveStatus
     path: list[float] = field(default_factory=lambda: [1.0])
+
+    @cached_property
+    def dataset(self) -> xr.Dataset:
+        return to_dataset(self.items)
+
+    def value(self, name: str, index="") -> float:
+        """One captured number, e.g. ``value("EV", "rur")`` or ``value("QF", ("labr", "a_nag"))``."""
+        return self.items[name][0][index]
 
     @property
     def welfare(self) -> pd.DataFrame:
@@ -169,7 +183,7 @@ class Model:
         if invalid:
             raise SolveError(f"scenario '{name}' has no valid solution under its closure: " + "; ".join(invalid),
                              status="invalid_for_closure")
-        return Result(name, result_dataset(self.m), status, path)
+        return Result(name, capture(self.m), status, path)
 
     def check(self, solve: bool = True) -> CheckReport:
         """The four checks of spec §9, from the benchmark: parameters and variables are

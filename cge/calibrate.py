@@ -113,13 +113,20 @@ class Calibration:
 
     def to_dataset(self) -> xr.Dataset:
         """Parameters and benchmark values as an xarray Dataset (one variable each)."""
-        from .labels import to_dataarray
+        from .labels import to_dataset
 
-        data = {}
-        for group in (self.par, self.bench):
-            for name, values in group.items():
-                data[name] = to_dataarray(name, values)
-        return xr.Dataset(data, attrs={"sam": self.sam.name, "sam_hash": self.sam.hash()})
+        kind_dim = {"act": "act", "com": "com", "fac": "fac", "hh": "inst", "ent": "inst", "gov": "inst", "row": "inst"}
+
+        def dims(values: dict) -> tuple | None:
+            key = next(iter(values), "")
+            labels = key if isinstance(key, tuple) else (key,)
+            if key == "" or not all(lab in self.sam.accounts.index for lab in labels):
+                return None   # scalars and nest items keep generic dimension names
+            out = [kind_dim.get(self.sam.kind(lab), self.sam.kind(lab)) for lab in labels]
+            return tuple(d if d not in out[:j] else f"{d}_2" for j, d in enumerate(out))
+
+        items = {name: (values, dims(values)) for group in (self.par, self.bench) for name, values in group.items()}
+        return to_dataset(items, attrs={"sam": self.sam.name, "sam_hash": self.sam.hash()})
 
 
 def calibrate(sam: SAM | str | Path, assumptions: Assumptions | str | Path, tol: float = 1e-9) -> Calibration:
@@ -248,7 +255,7 @@ def _production(cal: Calibration, problems: list[str]) -> None:
     )
     cal.bench.update(
         QA=QA0, PA={a: 1.0 for a in s.A}, QVA=QVA0, PVA={a: 1.0 for a in s.A},
-        QINTA=QINTA0, PINTA={a: 1.0 for a in s.A},
+        QINTA=QINTA0, PINTA={a: 1.0 if QINTA0[a] else 0.0 for a in s.A},  # 0: no intermediates
         QINT={(c, a): S[c, a] for a in s.A for c in s.C if S[c, a] != 0},
         QF={(f, a): S[f, a] for f, a in s.FA}, WFA={fa: 1.0 for fa in s.FA},
     )

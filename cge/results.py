@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 from pyomo.environ import Var, value
 
-from .labels import to_dataarray
+from .labels import to_dataset
 
 # Dimension names of each variable's index (by the Pyomo set it is declared over).
 SET_DIMS = {"A": ("act",), "C": ("com",), "CM": ("com",), "CE": ("com",), "CD": ("com",),
@@ -31,23 +31,16 @@ def variables(m) -> dict[str, dict]:
     out = {}
     for var in m.component_objects(Var, descend_into=True):
         if var.is_indexed():
-            out[var.name] = {k: float(value(v)) for k, v in var.items()}
+            out[var.name] = {k: float(v.value) for k, v in var.items()}
         else:
-            out[var.name] = {"": float(value(var))}
+            out[var.name] = {"": float(var.value)}
     return out
 
 
-def variables_dataset(m) -> xr.Dataset:
-    """All variables as a Dataset with SAM labels as coordinates."""
-    data = {}
-    for var in m.component_objects(Var, descend_into=True):
-        if var.is_indexed():
-            dims = SET_DIMS.get(var.index_set().name, None)
-            values = {k: float(value(v)) for k, v in var.items()}
-        else:
-            dims, values = (), {"": float(value(var))}
-        data[var.name] = to_dataarray(var.name, values, dims)
-    return xr.Dataset(data)
+def variable_dims(m) -> dict[str, tuple[str, ...]]:
+    """Dimension names of every variable, from the set it is declared over."""
+    return {var.name: SET_DIMS.get(var.index_set().name, ()) if var.is_indexed() else ()
+            for var in m.component_objects(Var, descend_into=True)}
 
 
 # --- spec §8 reports ----------------------------------------------------------------
@@ -104,35 +97,40 @@ def physical(cal, v: dict, closure) -> dict[str, dict[str, float]]:
     return out
 
 
-def reports(m) -> xr.Dataset:
-    """The reports of spec §8 at the model's current values."""
+def reports(m, v: dict | None = None) -> dict[str, tuple]:
+    """The reports of spec §8 at the model's current values, as labelled items."""
     cal = m.cal
-    v = variables(m)
+    v = variables(m) if v is None else v
     ev = equivalent_variation(cal, v["QH"])
     gdp, gdp0 = real_gdp(cal, v), real_gdp(cal, cal.bench)
-    data = {
-        "EV": to_dataarray("EV", ev, ("inst",)),
-        "EV_pct": to_dataarray("EV_pct", {h: 100 * ev[h] / cal.bench["EH"][h] for h in ev}, ("inst",)),
-        "GDP_real": xr.DataArray(gdp),
-        "GDP_real_pct": xr.DataArray(100 * (gdp / gdp0 - 1)),
-        "WFU": to_dataarray("WFU", {(f, a): v["WFA"][f, a] * (1 + value(m.tw[f, a])) for f, a in m.FA},
-                            ("fac", "act")),
+    items = {
+        "EV": (ev, ("inst",)),
+        "EV_pct": ({h: 100 * ev[h] / cal.bench["EH"][h] for h in ev}, ("inst",)),
+        "GDP_real": ({"": gdp}, ()),
+        "GDP_real_pct": ({"": 100 * (gdp / gdp0 - 1)}, ()),
+        "WFU": ({(f, a): v["WFA"][f, a] * (1 + m.tw[f, a].value) for f, a in m.FA}, ("fac", "act")),
     }
     if cal.urban and cal.rural:
-        data["income_ratio"] = xr.DataArray(disposable_per_capita(cal, v, cal.urban)
-                                            / disposable_per_capita(cal, v, cal.rural))
-        data["income_ratio0"] = xr.DataArray(disposable_per_capita(cal, cal.bench, cal.urban)
-                                             / disposable_per_capita(cal, cal.bench, cal.rural))
+        ratio = disposable_per_capita(cal, v, cal.urban) / disposable_per_capita(cal, v, cal.rural)
+        ratio0 = disposable_per_capita(cal, cal.bench, cal.urban) / disposable_per_capita(cal, cal.bench, cal.rural)
+        items["income_ratio"] = ({"": ratio}, ())
+        items["income_ratio0"] = ({"": ratio0}, ())
     phys = physical(cal, v, m.closure)
     if phys:
         flat = {(f, a): x for f, uses in phys.items() for a, x in uses.items()}
         base = physical(cal, cal.bench, m.closure)
         flat0 = {(f, a): x for f, uses in base.items() for a, x in uses.items()}
-        data["physical"] = to_dataarray("physical", flat, ("fac", "use"))
-        data["physical"].attrs["units"] = json.dumps({f: sat.unit for f, sat in cal.satellite.items()})
-        data["physical_change"] = to_dataarray("physical_change", {k: flat[k] - flat0.get(k, 0.0) for k in flat},
-                                               ("fac", "use"))
-    return xr.Dataset(data)
+        units = {"units": json.dumps({f: sat.unit for f, sat in cal.satellite.items()})}
+        items["physical"] = (flat, ("fac", "use"), units)
+        items["physical_change"] = ({k: flat[k] - flat0.get(k, 0.0) for k in flat}, ("fac", "use"), units)
+    return items
+
+
+def capture(m) -> dict[str, tuple]:
+    """Every variable and report at the current solution, as labelled items (cheap)."""
+    v = variables(m)
+    dims = variable_dims(m)
+    return {**{name: (vals, dims[name]) for name, vals in v.items()}, **reports(m, v)}
 
 
 def invalid_reasons(m, tol: float = 1e-9) -> list[str]:
@@ -153,7 +151,7 @@ def invalid_reasons(m, tol: float = 1e-9) -> list[str]:
 
 def result_dataset(m) -> xr.Dataset:
     """Variables and reports in one Dataset."""
-    return xr.merge([variables_dataset(m), reports(m)], compat="override", join="outer")
+    return to_dataset(capture(m))
 
 
 def welfare_table(ds: xr.Dataset) -> pd.DataFrame:
@@ -162,5 +160,5 @@ def welfare_table(ds: xr.Dataset) -> pd.DataFrame:
     return frame.dropna()
 
 
-__all__ = ["variables", "variables_dataset", "reports", "result_dataset", "welfare_table",
+__all__ = ["variables", "capture", "reports", "result_dataset", "welfare_table",
            "equivalent_variation", "real_gdp", "invalid_reasons", "NOMINAL"]
