@@ -95,7 +95,8 @@ def apply_closure(m, closure: Closure) -> None:
     """Fix the closure's variables and activate its equations on model ``m``.
 
     An economy without foreign flows ties EXR to the CPI (the balance of
-    payments is empty); one without investment demand fixes IADJ.
+    payments is empty); one without investment demand fixes IADJ and frees
+    DMPS whatever the savings closure (savings must match zero investment).
     """
     closure.check(list(m.F))
     for v in (m.DTY, m.DMPS, m.GADJ, m.IADJ, m.FSAV, m.CPI, m.EXR):
@@ -111,9 +112,10 @@ def apply_closure(m, closure: Closure) -> None:
     _switch(m.gov_demand_shares, gov == "fixed_shares")
     if gov != "budget_neutral":
         m.DTY.fix()
-    m.DMPS.fix() if closure.savings != "investment_driven" else m.IADJ.fix()
-    if not len(m.CI):
+    if closure.savings == "investment_driven" or not len(m.CI):
         m.IADJ.fix()
+    else:
+        m.DMPS.fix()
     _switch(m.inv_demand, closure.savings != "fixed_shares")
     _switch(m.inv_demand_shares, closure.savings == "fixed_shares")
     open_economy = not m.cal.closed_economy

@@ -12,7 +12,7 @@ model sits at the benchmark (spec §9, check 1).
 
 from __future__ import annotations
 
-from pyomo.environ import ConcreteModel, Constraint, Param, PositiveReals, Reals, Set, Var
+from pyomo.environ import ConcreteModel, Constraint, NonNegativeReals, Param, PositiveReals, Reals, Set, Var
 
 from . import shareform as sf
 from .calibrate import Calibration
@@ -69,6 +69,7 @@ def _sets(m, cal: Calibration) -> None:
     s = cal.sets
     m.A = Set(initialize=s.A, ordered=True)
     m.C = Set(initialize=s.C, ordered=True)
+    m.AI = Set(initialize=[a for a in s.A if cal.bench["QINTA"][a] != 0], ordered=True)  # with intermediates
     m.F = Set(initialize=s.F, ordered=True)
     m.H = Set(initialize=s.H, ordered=True)
     m.I = Set(initialize=s.I, ordered=True)
@@ -166,8 +167,10 @@ def _variables(m, cal: Calibration) -> None:
         else:
             setattr(m, name, Var(index, within=within, initialize=values))
 
-    for name in ("QA", "PA", "QVA", "PVA", "QINTA", "PINTA"):
+    for name in ("QA", "PA", "QVA", "PVA"):
         var(name, m.A)
+    for name in ("QINTA", "PINTA"):   # 0 for an activity without intermediate inputs
+        var(name, m.A, NonNegativeReals)
     var("QINT", m.CA)
     m.PN = Var(m.N, within=PositiveReals, initialize=1.0)
     m.QN = Var(m.N, within=PositiveReals, initialize={(a, n): cal.nests[a][n].q0 for a, n in m.N})
@@ -196,12 +199,20 @@ def _variables(m, cal: Calibration) -> None:
 # --- spec §3: production ------------------------------------------------------
 
 def _production(m, cal: Calibration) -> None:
-    """Leontief top level and zero profit."""
+    """Leontief top level and zero profit.
+
+    An activity without intermediate inputs has an empty intermediate
+    aggregate: QINTA = PINTA = 0 are fixed and its two equations dropped.
+    """
     m.prod_va = Constraint(m.A, rule=lambda m, a: m.QVA[a] == m.iva[a] * m.QA[a])
-    m.prod_int = Constraint(m.A, rule=lambda m, a: m.QINTA[a] == m.inta[a] * m.QA[a])
+    m.prod_int = Constraint(m.AI, rule=lambda m, a: m.QINTA[a] == m.inta[a] * m.QA[a])
     m.prod_intdem = Constraint(m.CA, rule=lambda m, c, a: m.QINT[c, a] == m.ica[c, a] * m.QINTA[a])
-    m.prod_pinta = Constraint(m.A, rule=lambda m, a: m.PINTA[a] == sum(
+    m.prod_pinta = Constraint(m.AI, rule=lambda m, a: m.PINTA[a] == sum(
         m.ica[c, a2] * m.PQ[c] for c, a2 in m.CA if a2 == a))
+    for a in m.A:
+        if a not in m.AI:
+            m.QINTA[a].fix(0.0)
+            m.PINTA[a].fix(0.0)
     m.prod_zero_profit = Constraint(m.A, rule=lambda m, a: m.PA[a] * (1 - m.ta[a]) * m.QA[a]
                                     == m.PVA[a] * m.QVA[a] + m.PINTA[a] * m.QINTA[a])
 
