@@ -1,13 +1,15 @@
 """Locate the data bundled with the package (SAMs, calibration files, experiments).
 
 In a checkout these are the top-level folders ``sam/``, ``calibration/`` and
-``experiments/``; in an installed wheel they live at ``cge/bundled/...``.
+``experiments/``; in an installed wheel they live at ``cge/data_<kind>/``.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+
+from .errors import ConfigError
 
 KINDS = ("sam", "calibration", "experiments")
 
@@ -16,10 +18,10 @@ def folder(kind: str) -> Path:
     """The folder holding bundled files of ``kind`` (one of :data:`KINDS`)."""
     if kind not in KINDS:
         raise ValueError(f"unknown bundled data kind {kind!r}; valid: {', '.join(KINDS)}")
-    checkout = Path(__file__).resolve().parent.parent / kind
-    if checkout.is_dir():
-        return checkout
-    return Path(str(resources.files(f"cge.bundled.{kind}")))
+    top = Path(__file__).resolve().parent.parent
+    if (top / "pyproject.toml").is_file() and (top / kind).is_dir():   # a checkout
+        return top / kind
+    return Path(str(resources.files(f"cge.data_{kind}")))
 
 
 def path(kind: str, name: str) -> Path:
@@ -27,5 +29,5 @@ def path(kind: str, name: str) -> Path:
     p = folder(kind) / name
     if not p.exists():
         have = sorted(q.name for q in folder(kind).iterdir() if not q.name.startswith(("_", ".")))
-        raise FileNotFoundError(f"no bundled {kind} file {name!r}; bundled: {', '.join(have)}")
+        raise ConfigError(f"no bundled {kind} file {name!r}; bundled: {', '.join(have)}")
     return p
