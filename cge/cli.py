@@ -16,7 +16,7 @@ from . import __version__
 from .errors import UserError
 
 # Modules that add sub-commands, in the order they appear in --help.
-COMMAND_MODULES = ("cge.run_cli", "cge.sam_cli", "cge.doctor")
+COMMAND_MODULES = ("cge.run_cli", "cge.sweep_cli", "cge.sam_cli", "cge.doctor")
 
 
 def build_parser() -> argparse.ArgumentParser:
