@@ -6,7 +6,6 @@ In a checkout these are the top-level folders ``sam/``, ``calibration/`` and
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from .errors import ConfigError
@@ -21,7 +20,7 @@ def folder(kind: str) -> Path:
     top = Path(__file__).resolve().parent.parent
     if (top / "pyproject.toml").is_file() and (top / kind).is_dir():   # a checkout
         return top / kind
-    return Path(str(resources.files(f"cge.data_{kind}")))
+    return Path(__file__).resolve().parent / f"data_{kind}"   # installed: cge/data_<kind>/
 
 
 def path(kind: str, name: str) -> Path:
