@@ -94,7 +94,7 @@ class Model:
             closure = Closure.from_config(closure if closure is not None else asm.closure, self.cal.sets.F)
         self.solver_options = {**SOLVER_DEFAULTS, **(solver_options or {})}
         self.m = build_model(self.cal, closure)
-        self._benchmark_point = _free_values(self.m)
+        self._benchmark_values = free_values(self.m)
         self.benchmark = snapshot(self.m)
         self._solved = dict(self.benchmark)   # parameters of the last solution
         self._compiled: CompiledModel | None = None
@@ -148,7 +148,7 @@ class Model:
         """Build the model again with these parameter values, warm-started from the old one."""
         old = self.m
         self.m = build_model(self.cal, closure, params=params)
-        self._benchmark_point = _free_values(self.m)
+        self._benchmark_values = free_values(self.m)
         _copy_values(old, self.m)
         self._compiled = None
 
@@ -169,11 +169,11 @@ class Model:
         if cobb_douglas_nodes(self.m) != self.m.cd_nodes:
             self._rebuild(self.closure, snapshot(self.m))
         target = snapshot(self.m)
-        if homotopy:
-            start = self._solved
+        moved = {k: (self._solved.get(k, x), x) for k, x in target.items() if self._solved.get(k, x) != x}
+        if homotopy and moved:
 
             def set_params(t: float) -> None:
-                set_values(self.m, {k: start.get(k, x) + t * (x - start.get(k, x)) for k, x in target.items()})
+                set_values(self.m, {k: a + t * (b - a) for k, (a, b) in moved.items()})
 
             status, path = solve_path(self.compiled, set_params)
         else:
@@ -188,16 +188,37 @@ class Model:
     def check(self, solve: bool = True) -> CheckReport:
         """The four checks of spec §9, from the benchmark: parameters and variables are
         put back to their benchmark values first (homogeneity and Walras then solve)."""
-        self.reset()
-        for var, x in self._benchmark_point:
-            var.set_value(x)
-        self._solved = snapshot(self.m)
+        self.restore_state(ModelState(self._benchmark_values, self.benchmark, self.benchmark))
         return run_checks(self.m, (lambda m: self.compiled.solve()) if solve else None)
 
+    # --- state ----------------------------------------------------------------------
+    def save_state(self) -> "ModelState":
+        """Where the model is now: its variable values and parameters (to come back to)."""
+        return ModelState(free_values(self.m), dict(self._solved), snapshot(self.m))
 
-def _free_values(m) -> list:
-    """(variable, value) for every free variable: the benchmark point of a new model."""
-    return [(v, v.value) for v in m.component_data_objects(Var) if not v.fixed]
+    def restore_state(self, state: "ModelState") -> "Model":
+        """Back to a saved state: the next solve warm-starts from its variables."""
+        for (name, k), x in state.variables.items():
+            var = getattr(self.m, name)[k]
+            if not var.fixed:
+                var.set_value(x, skip_validation=True)
+        set_values(self.m, state.params)
+        self._solved = dict(state.solved)
+        return self
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """Free-variable values, the parameters they are the solution for, the parameters in force."""
+
+    variables: dict
+    solved: dict
+    params: dict
+
+
+def free_values(m) -> dict:
+    """Values of the free variables, by (variable name, index)."""
+    return {(v.parent_component().name, v.index()): v.value for v in m.component_data_objects(Var) if not v.fixed}
 
 
 def _copy_values(src, dst) -> None:
