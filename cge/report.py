@@ -111,7 +111,9 @@ def macro_frame(ds: xr.Dataset) -> pd.DataFrame:
     for v, label in (("GSAV", "government saving GSAV"), ("DTY", "direct tax shifter DTY"),
                      ("EXR", "exchange rate EXR"), ("CPI", "consumer price index CPI")):
         add(label, ds[v].values)
-    return pd.DataFrame(rows, index=names).T
+    frame = pd.DataFrame(rows, index=names).T
+    failed = {n: f"{n} (FAILED)" for n, st in zip(names, ds["status"].values) if st != "solved"}
+    return frame.rename(columns=failed)
 
 
 def _pairs(da: xr.DataArray) -> list[tuple[str, str]]:
@@ -199,7 +201,7 @@ def _md_table(frame: pd.DataFrame, floatfmt: str = "{:,.4g}") -> str:
     cols = [str(c) for c in frame.columns]
     lines = ["| | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for idx, row in frame.iterrows():
-        cells = ["failed" if isinstance(v, float) and np.isnan(v) else floatfmt.format(v)
+        cells = ["—" if isinstance(v, float) and np.isnan(v) else floatfmt.format(v)
                  if isinstance(v, (int, float)) else str(v) for v in row.values]
         lines.append(f"| {idx} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -39,7 +39,7 @@ def fmt(v) -> str:
     if not isinstance(v, float):
         return str(v)
     if pd.isna(v):
-        return "failed"
+        return "—"
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}" if abs(v) >= 10 else f"{v:.4g}"
 
 
@@ -68,7 +68,7 @@ def cmd_run(args) -> int:
     welfare = welfare_frame(run.dataset)
     wide = welfare.pivot_table(index="scenario", columns="household", values=["EV", "EV_pct"], sort=False)
     print_frame(wide, f"Equivalent variation by household ({run.model.cal.sam.unit or 'money units'}; % of consumption)")
-    print_frame(headline(macro_frame(run.dataset)).drop(columns="base"), "Scenario results (all rows: summary.md)")
+    print_frame(headline(macro_frame(run.dataset)).drop(columns="base", errors="ignore"), "Scenario results (all rows: summary.md)")
     failed = [s.name for s in run.statuses if s.status != "solved"]
     for s in run.statuses:
         if s.status != "solved":
