@@ -22,7 +22,6 @@ consistency with the SAM is checked in :mod:`cge.calibrate`.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -190,15 +189,7 @@ def _inner_model(annotation: Any) -> Any:
 
 def load_assumptions(source: str | Path) -> Assumptions:
     """Read a calibration file (a path, or the name of a bundled one such as ``china2020``)."""
-    p = Path(source)
-    if not p.suffix:
-        p = bundled.path("calibration", f"{source}.toml")
-    if not p.exists():
-        raise ConfigError(f"calibration file not found: {p}")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    raw, p = bundled.load_toml(source, "calibration", "calibration")
     return parse_assumptions(raw, where=str(p), path=p)
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -136,13 +135,5 @@ def _scenarios(configs: list[ScenarioConfig], where: str) -> list[Scenario]:
 
 def load_experiment(source: str | Path) -> Experiment:
     """Read an experiment file: a path, or the name of a bundled one (e.g. ``reforms``)."""
-    p = Path(source)
-    if not p.exists() and not p.suffix:
-        p = bundled.path("experiments", f"{source}.toml")
-    if not p.exists():
-        raise ConfigError(f"experiment file not found: {p}")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
-    return Experiment(raw, p.resolve())
+    raw, p = bundled.load_toml(source, "experiments", "experiment")
+    return Experiment(raw, p)

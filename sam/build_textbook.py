@@ -16,11 +16,12 @@ trade or investment: its ``gov``, ``row`` and ``sav`` accounts are all zero
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import sys
 from pathlib import Path
+
+from cge.bundled import build_main
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources" / "textbook"
@@ -122,19 +123,7 @@ def outputs() -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="rebuild in memory; exit 1 if a shipped file differs")
-    args = ap.parse_args(argv)
-    files = outputs()
-    if args.check:
-        stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
-        for p in stale:
-            print(f"differs from the build: {p.relative_to(HERE.parent)}", file=sys.stderr)
-        return 1 if stale else 0
-    for p, text in files.items():
-        p.write_text(text, encoding="utf-8")
-        print(f"wrote {p.relative_to(HERE.parent)}")
-    return 0
+    return build_main(outputs, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":
