@@ -114,7 +114,7 @@ class Experiment:
 
 def _scenarios(configs: list[ScenarioConfig], where: str) -> list[Scenario]:
     seen: dict[str, Scenario] = {}
-    for k, sc in enumerate(configs):
+    for sc in configs:
         here = f"{where}: scenario '{sc.name}'"
         if sc.name in seen:
             raise ConfigError(f"{here}: the name is used twice")

@@ -78,7 +78,7 @@ def _state(job: Job) -> tuple[_State, Experiment]:
     key = (exp.hash, json.dumps(closure, sort_keys=True))
     if key not in _MODELS:
         model = Model(exp.calibration, closure=closure or None, solver_options=exp.config.solver)
-        model.compiled
+        model.compiled.check_structure()   # compile once, in the worker
         _MODELS[key] = _State(model, model.save_state())
     return _MODELS[key], exp
 

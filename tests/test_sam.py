@@ -12,7 +12,7 @@ from cge.aggregate import aggregate
 from cge.cli import main
 from cge.errors import SAMError
 from cge.sam import KINDS, SAM, read_sam, write_sam
-from sam_fixtures import (FULL_ACCOUNTS, TOY_ACCOUNTS, TOY_CELLS, full_sam, perturb, random_balanced_sam,
+from sam_fixtures import (TOY_ACCOUNTS, TOY_CELLS, full_sam, perturb, random_balanced_sam,
                           sam_from_cells, toy_sam)
 
 
