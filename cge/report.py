@@ -138,6 +138,7 @@ def manifest(run, solver_options: dict) -> dict:
         "closure": run.closure.as_dict(),
         "solver_options": solver_options,
         "benchmark_residual": run.benchmark_residual,
+        "equations": run.system[0], "free_variables": run.system[1],
         "versions": versions(),
         "scenarios": [{"name": s.name, "status": s.status, "message": s.message, "iterations": s.iterations,
                        "solve_time_s": round(s.solve_time, 6), "homotopy_path": s.path, "closure": s.closure,

@@ -16,7 +16,7 @@ import xarray as xr
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .api import Model
-from .checks import relative_residuals
+from .checks import count_system, relative_residuals
 from .closure import Closure
 from .errors import CalibrationError, ConfigError, SolveError
 from .experiment import Experiment
@@ -42,6 +42,7 @@ class ExperimentRun:
     statuses: list[ScenarioStatus]
     benchmark_residual: float
     closure: Closure                  # the experiment's closure (scenarios may override it)
+    system: tuple[int, int] = (0, 0)  # (equations, free variables), reported before solving
 
 
 def validate_against(exp: Experiment, model: Model) -> None:
@@ -69,6 +70,10 @@ def run_experiment(exp: Experiment, progress: bool = True) -> ExperimentRun:
                                f"relative residual {rel[worst]:.3e} (must be < 1e-9)")
     validate_against(exp, model)
     model.compiled.check_structure()
+    system = count_system(model.m)
+    if progress:
+        print(f"{model.cal.sam.name}: {system[0]} equations, {system[1]} free variables (square); "
+              f"benchmark replicates (max relative residual {rel[worst]:.1e})")
     base_closure = model.closure
     results, statuses = {}, []
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -90,7 +95,7 @@ def run_experiment(exp: Experiment, progress: bool = True) -> ExperimentRun:
                 statuses.append(ScenarioStatus(name, "failed", str(exc).splitlines()[0], 0,
                                                time.perf_counter() - start, [], exc.worst, wanted.as_dict()))
             bar.advance(task)
-    return ExperimentRun(exp, model, _stack(results, statuses), statuses, rel[worst], base_closure)
+    return ExperimentRun(exp, model, _stack(results, statuses), statuses, rel[worst], base_closure, system)
 
 
 def _stack(results: dict[str, xr.Dataset], statuses: list[ScenarioStatus]) -> xr.Dataset:
