@@ -25,7 +25,8 @@ def _bars(ax, table: dict[str, list[float]], groups: list[str], ylabel: str, tit
     ax.legend(fontsize=8)
 
 
-def write_plots(ds: xr.Dataset, folder: Path) -> None:
+def write_plots(ds: xr.Dataset, folder: Path, stamp: dict[str, str] | None = None) -> None:
+    """EV, factor-return and reallocation bar charts; ``stamp`` goes into each PNG's text chunks."""
     scen = [str(s) for s in ds.scenario.values if s != "base"]
     sub = ds.sel(scenario=scen)
     figures = {
@@ -44,5 +45,5 @@ def write_plots(ds: xr.Dataset, folder: Path) -> None:
         fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(scen) + 3), 4.5))
         _bars(ax, table, scen, ylabel, title)
         fig.tight_layout()
-        fig.savefig(folder / name, dpi=110)
+        fig.savefig(folder / name, dpi=110, metadata={"Software": "cge", **(stamp or {})})
         plt.close(fig)

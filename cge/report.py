@@ -146,21 +146,27 @@ def manifest(run, solver_options: dict) -> dict:
     }
 
 
+def stamp(info: dict) -> dict[str, str]:
+    """What every result file records (netCDF attributes, CSV header lines, PNG text):
+    the config as run, its hash, the package version, the solver options, the SAM hash."""
+    return {"config_hash": info["config_hash"], "cge_version": info["version"],
+            "config": json.dumps(info["config"], sort_keys=True),
+            "solver_options": json.dumps(info["solver_options"], sort_keys=True), "sam_hash": info["sam"]["hash"]}
+
+
 def write_outputs(run, out: Path, solver_options: dict) -> None:
     """Write all result files to ``out`` atomically (a temporary folder renamed at the end)."""
     info = manifest(run, solver_options)
-    stamp = {"config_hash": info["config_hash"], "cge_version": __version__,
-             "config": json.dumps(info["config"], sort_keys=True),
-             "solver_options": json.dumps(solver_options, sort_keys=True), "sam_hash": info["sam"]["hash"]}
+    stamp_ = stamp(info)
     with atomic_folder(out) as tmp:
-        ds = run.dataset.assign_attrs(stamp)
+        ds = run.dataset.assign_attrs(stamp_)
         ds.to_netcdf(tmp / "results.nc", engine="h5netcdf")
-        header = "".join(f"# {k}: {v}\n" for k, v in stamp.items() if k != "config")
+        header = "".join(f"# {k}: {v}\n" for k, v in stamp_.items() if k != "config")
         (tmp / "welfare.csv").write_text(header + welfare_frame(run.dataset).to_csv(index=False, float_format="%.10g"))
         (tmp / "summary.md").write_text(summary_markdown(run, info))
         from .plots import write_plots
 
-        write_plots(run.dataset, tmp)
+        write_plots(run.dataset, tmp, stamp_)
         (tmp / "manifest.json").write_text(json.dumps(info, indent=2, default=str))
 
 

@@ -29,7 +29,7 @@ import pandas as pd  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from . import __version__  # noqa: E402
-from .report import atomic_folder, versions  # noqa: E402
+from .report import atomic_folder, stamp, versions  # noqa: E402
 
 MIGRANTS = "labr"    # rural-hukou labour (spec §2): its non-home uses are migrant jobs
 STATS = ("mean", "sd", "p5", "p95")
@@ -110,7 +110,7 @@ def markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _panels(series: dict[str, xr.DataArray], ds: xr.Dataset, title: str, path: Path) -> None:
+def _panels(series: dict[str, xr.DataArray], ds: xr.Dataset, title: str, path: Path, stamp: dict[str, str]) -> None:
     """One panel per indicator, one line (grid) or histogram (draws) per scenario."""
     grid = "grid" in ds.dims
     fig, axes = plt.subplots(1, len(series), figsize=(4.8 * len(series), 4), squeeze=False)
@@ -129,21 +129,22 @@ def _panels(series: dict[str, xr.DataArray], ds: xr.Dataset, title: str, path: P
         ax.legend(fontsize=8)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, metadata={"Software": "cge", **stamp})
     plt.close(fig)
 
 
-def write_plots(ds: xr.Dataset, satellite: dict, folder: Path) -> None:
-    """ev.png: EV by household (distributions, or curves along a grid); curves.png for a grid."""
+def write_plots(ds: xr.Dataset, satellite: dict, folder: Path, stamp: dict[str, str]) -> None:
+    """ev.png: EV by household (distributions, or curves along a grid); curves.png for a grid.
+    ``stamp`` goes into each PNG's text chunks."""
     ind = indicators(ds, satellite)
     grid = "grid" in ds.dims
     ev = {k: v for k, v in ind.items() if k.startswith("EV") and k.endswith("consumption)")}
     _panels(ev, ds, "Equivalent variation by household" + (" along the grid" if grid else
                                                            f" ({ds.attrs['method']}, {ds.sizes['draw']} points)"),
-            folder / "ev.png")
+            folder / "ev.png", stamp)
     if grid:
         rest = {k: v for k, v in ind.items() if not k.startswith("EV")}
-        _panels(rest, ds, "Policy curves", folder / "curves.png")
+        _panels(rest, ds, "Policy curves", folder / "curves.png", stamp)
 
 
 def manifest(run) -> dict:
@@ -157,6 +158,7 @@ def manifest(run) -> dict:
                         "distribution": p.distribution, "args": dict(p.args),
                         "values": list(p.values) if p.values else None} for p in run.config.parameters],
         "scenarios": run.scenarios, "closure": run.model.closure.as_dict(),
+        "sam": {"name": run.model.cal.sam.name, "hash": run.model.cal.sam.hash(), "unit": run.model.cal.sam.unit},
         "solver_options": run.model.solver_options, "mode": run.mode, "cores": run.cores,
         "counts": run.counts(), "times": {k: round(v, 4) for k, v in run.times.items()},
         "failed_draws": [{"scenario": str(sc), "point": int(i), "status": str(st), "message": str(msg)}
@@ -181,12 +183,11 @@ def write_sweep(run, out: Path) -> dict:
     info = manifest(run)
     satellite = run.model.cal.satellite
     frame = table(run.dataset, satellite)
-    stamp = {"config_hash": info["config_hash"], "cge_version": __version__, "method": info["method"],
-             "seed": -1 if info["seed"] is None else info["seed"], "config": json.dumps(info["config"], sort_keys=True)}
+    stamp_ = {**stamp(info), "method": info["method"], "seed": str(-1 if info["seed"] is None else info["seed"])}
     title = run.experiment.config.experiment.title or run.experiment.name
     with atomic_folder(out) as tmp:
-        run.dataset.assign_attrs(stamp).to_netcdf(tmp / "sweep.nc", engine="h5netcdf")
-        header = "".join(f"# {k}: {v}\n" for k, v in stamp.items() if k != "config")
+        run.dataset.assign_attrs(stamp_).to_netcdf(tmp / "sweep.nc", engine="h5netcdf")
+        header = "".join(f"# {k}: {v}\n" for k, v in stamp_.items() if k != "config")
         (tmp / "summary.csv").write_text(header + frame.to_csv(index=False, float_format="%.10g"))
         counts, seed = info["counts"], "—" if info["seed"] is None else info["seed"]
         (tmp / "summary.md").write_text(
@@ -194,6 +195,6 @@ def write_sweep(run, out: Path) -> dict:
             f"{info['points']} points × {len(run.scenarios)} scenario(s); {counts['solved']} solved, "
             f"{counts['failed']} failed. Seed {seed}, config hash `{info['config_hash'][:16]}`.\n\n"
             + "".join(f"- {_describe(p)}\n" for p in run.config.parameters) + "\n" + markdown(frame) + "\n")
-        write_plots(run.dataset, satellite, tmp)
+        write_plots(run.dataset, satellite, tmp, stamp_)
         (tmp / "manifest.json").write_text(json.dumps(info, indent=2, default=str))
     return info

@@ -94,7 +94,7 @@ def test_a_shock_too_large_for_one_step_is_walked_in_steps_and_says_so():
 KILLER = textwrap.dedent("""
     import sys, time
     import cge.plots
-    def slow(ds, folder):
+    def slow(ds, folder, stamp=None):
         (folder / "started").write_text("writing")
         time.sleep(60)
     cge.plots.write_plots = slow
