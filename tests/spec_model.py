@@ -8,6 +8,9 @@ with the spec's names and the package's index order, e.g.
 ``r["QF"][("labr", "a_nag")]``; scalars use the index ``""``.
 
     >>> r = SpecModel("synthetic").set("tw", ("labr", "a_nag"), to=0.0).solve()
+
+The numeraire (CPI, EXR or a factor label, spec §6) is fixed at the level
+``par["numeraire"]`` (1 at the benchmark; 2 doubles it, spec §9.2).
 """
 
 from __future__ import annotations
@@ -29,12 +32,20 @@ PRICES = {"PA", "PVA", "PINTA", "PX", "PE", "PDS", "PM", "PQ", "WFA", "WFU", "WF
 
 @dataclass(frozen=True)
 class Closure:
-    """Spec §7 (numeraire: CPI = 1)."""
+    """Spec §7 and the numeraire of §6 (its level is the parameter ``numeraire``)."""
 
     government: str = "budget_neutral"      # or gsav_free
     savings: str = "savings_driven"         # or investment_driven
     foreign: str = "flex_exchange"          # or fixed_exchange
     unemployment: tuple[str, ...] = ()      # factors with a wage floor WF = wfbar·CPI
+    numeraire: str = "CPI"                  # or EXR, or a factor label (its WF)
+
+    def __post_init__(self):
+        """Spec §6: a numeraire that a closure fixes as well is refused."""
+        if self.numeraire == "EXR" and self.foreign == "fixed_exchange":
+            raise ValueError("numeraire EXR with fixed_exchange fixes EXR twice")
+        if self.numeraire in self.unemployment:
+            raise ValueError(f"numeraire WF({self.numeraire}) with unemployment of {self.numeraire} fixes it twice")
 
 
 def read_sam(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -184,7 +195,10 @@ class SpecModel:
             "trnsfr_gov": {i: S(i, gov) for i in I}, "trnsfr_row": {i: S(i, row) for i in I + [gov]},
             "omega_f": {f: cfg["factors"][f].get("omega", 0.0) for f in F if self.mobility[f] == "cet"},
             "GADJ": 1.0, "IADJ": 1.0, "DTY": 0.0, "DMPS": 0.0, "FSAV": self.FSAV0, "gsavbar": self.GSAV0,
+            "numeraire": 1.0,
         }
+        num = self.closure.numeraire
+        assert num in ("CPI", "EXR") or num in F, f"numeraire {num!r}: CPI, EXR or a factor label"
 
     def _check_wedges(self, tw: dict) -> None:
         """(wdg, a) = Σ_f tw_fa·S(f,a) and (i, wdg) = the benchmark wedge revenue of i."""
@@ -358,11 +372,14 @@ class SpecModel:
         res.append((GSAV - p["gsavbar"] * CPI) / gs if cl.government == "budget_neutral" else DTY - p["DTY"])
         res.append(DMPS - p["DMPS"] if cl.savings == "savings_driven" else IADJ - p["IADJ"])
         res.append((FSAV - p["FSAV"]) / (abs(self.FSAV0) or 1.0) if cl.foreign == "flex_exchange" else EXR - CPI)
-        res.append(CPI - 1.0)
+        num = CPI if cl.numeraire == "CPI" else EXR if cl.numeraire == "EXR" else WF[cl.numeraire]
+        res.append(num - p["numeraire"])
+        exported, imported = [c for c in C if self.QE0[c]], [c for c in C if self.QM0[c]]   # §5: else no branch
         v.update(PA=PA, PVA=PVA, PINTA=PINTA, QVA={a: self.iva[a] * u["QA"][a] for a in A},
                  QINTA={a: self.inta[a] * u["QA"][a] for a in A}, QINT=QINT, PN=PN, QN=QN, QF=QF, WF=WF,
-                 WFU=WFU, YF=YF, QX={c: u["QA"][self.act[c]] for c in C}, PX=PX, QE=QE, PE=PE, QD=QD, QM=QM,
-                 PM=PM, PQ=PQ, YIF=YIF, TRII=TRII, YW=YW, EH=EH, QH=QH, QG=QG, QINV=QINV,
+                 WFU=WFU, YF=YF, QX={c: u["QA"][self.act[c]] for c in C}, PX=PX, QD=QD, PQ=PQ,
+                 QE={c: QE[c] for c in exported}, PE={c: PE[c] for c in exported},
+                 QM={c: QM[c] for c in imported}, PM={c: PM[c] for c in imported}, YIF=YIF, TRII=TRII, YW=YW, EH=EH, QH=QH, QG=QG, QINV=QINV,
                  YG={"": YG}, EG={"": EG}, GSAV={"": GSAV}, CPI={"": CPI}, GADJ={"": p["GADJ"]})
         return np.array(res), v
 
@@ -398,8 +415,8 @@ class SpecModel:
         v["EV"] = ev
         gdp0 = sum(self.EH0.values()) + sum(self.QE0[c] + self.par0["qgbar"][c] + self.par0["qinvbar"][c]
                                             - self.S(self.row, c) for c in C)
-        gdp = sum(sum(v["QH"][c, h] for h in H) + v["QG"][c] + v["QINV"][c] + v["QE"][c]
-                  - self.par0["pwm"][c] * v["QM"][c] for c in C)
+        gdp = sum(sum(v["QH"][c, h] for h in H) + v["QG"][c] + v["QINV"][c] + v["QE"].get(c, 0.0)
+                  - self.par0["pwm"][c] * v["QM"].get(c, 0.0) for c in C)
         v["GDP_real"], v["GDP_real_pct"] = {"": gdp}, {"": 100 * (gdp / gdp0 - 1)}
         v["EV_pct"] = {h: 100 * ev[h] / self.EH0[h] for h in H}
         trii0 = {ij: self.S(*ij) for ij in self.shii}

@@ -69,11 +69,21 @@ def spec_model(calibration: str, closure: str) -> SpecModel:
 def solve_both(calibration: str, closure: str, scenario: str):
     """(spec results or invalid reasons, package dataset or SolveError) for one scenario."""
     pkg, mine = package_model(calibration, closure), spec_model(calibration, closure)
+    shock_both(pkg, mine, scenarios(calibration)[scenario])
+    return solve_pair(pkg, mine, scenario)
+
+
+def shock_both(pkg: Model, mine: SpecModel, shocks: list[tuple]) -> None:
+    """Both models back to the benchmark, then the shocks (item, index, operation, value)."""
     pkg.reset()
     mine.reset()
-    for item, index, op, value in scenarios(calibration)[scenario]:
+    for item, index, op, value in shocks:
         pkg.set(item, index, **{op: value})
         mine.set(item, index, **{op: value})
+
+
+def solve_pair(pkg: Model, mine: SpecModel, scenario: str):
+    """(spec results, package dataset or its SolveError) at the parameters in force."""
     ours = mine.solve()
     try:
         theirs = pkg.solve(scenario).dataset
@@ -120,6 +130,11 @@ def describe(found: list[tuple], limit: int = 15) -> str:
 @pytest.mark.parametrize("calibration,closure,scenario", CASES, ids=[" / ".join(c) for c in CASES])
 def test_package_agrees_with_independent_implementation(calibration, closure, scenario):
     ours, theirs = solve_both(calibration, closure, scenario)
+    assert_agree(ours, theirs, spec_model(calibration, closure).total)
+
+
+def assert_agree(ours: dict, theirs, total: float) -> None:
+    """Both valid and every variable of COVERED agrees, or both invalid for the closure."""
     if isinstance(theirs, SolveError) or ours["invalid"]:
         package = str(theirs) if isinstance(theirs, SolveError) else "valid"
         assert isinstance(theirs, SolveError) and ours["invalid"], (
@@ -127,7 +142,7 @@ def test_package_agrees_with_independent_implementation(calibration, closure, sc
         return
     missing = [v for v in COVERED if v not in ours or v not in theirs.data_vars]
     assert not missing, f"variables not compared: {missing}"
-    found = mismatches(ours, theirs, spec_model(calibration, closure).total)
+    found = mismatches(ours, theirs, total)
     assert not found, describe(found)
 
 
