@@ -27,8 +27,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from operator import attrgetter
 
 import cyipopt
 import numpy as np
@@ -299,6 +301,53 @@ def _pieces(block: pyo.Block):
     return cons, free
 
 
+_FIXED, _ACTIVE, _VALUE = attrgetter("fixed"), attrgetter("active"), attrgetter("value")
+_WATCHED = (pyo.Var, pyo.Constraint, pyo.Block)
+
+
+class _Watch:
+    """A cheap test that ``_pieces(model)`` is unchanged since this snapshot.
+
+    It records the Var, Constraint and Block components (identity, number of
+    members, active flag) and the flags of all their members (``fixed`` of
+    VarData, ``active`` of ConstraintData and BlockData), and compares them
+    again without walking the model's members. The active constraints and free
+    Vars follow from exactly these, unless a member of an indexed component was
+    deleted and another added between two checks (member count unchanged),
+    which is not detected, like an edit of a constraint's expression."""
+
+    def __init__(self, model: pyo.Block):
+        self.model = model
+        self.components = list(model.component_objects(_WATCHED, descend_into=True))  # kept alive: ids stay unique
+        self.shape = self._shape(self.components)
+        self.vars = list(model.component_data_objects(pyo.Var, descend_into=True))
+        self.others = [model, *model.component_data_objects((pyo.Constraint, pyo.Block), descend_into=True)]
+        self.flags = self._flags()
+
+    @staticmethod
+    def _shape(components) -> list:
+        return [(id(c), len(c), c.active) for c in components]
+
+    def _flags(self) -> tuple[list, list]:
+        return list(map(_FIXED, self.vars)), list(map(_ACTIVE, self.others))
+
+    def unchanged(self) -> bool:
+        components = self.model.component_objects(_WATCHED, descend_into=True)
+        return self._shape(components) == self.shape and self._flags() == self.flags
+
+
+def _values(objs: list, missing_message: str) -> np.ndarray:
+    """``.value`` of Vars or mutable Params as floats; ValueError names all without one."""
+    try:
+        values = list(map(_VALUE, objs))
+    except ValueError:  # a mutable Param never given a value
+        values = [pyo.value(obj, exception=False) for obj in objs]
+    if None in values:
+        missing = [obj.name for obj, value in zip(objs, values) if value is None]
+        raise ValueError(f"{missing_message}: " + ", ".join(missing))
+    return np.array(values, dtype=float)
+
+
 # ---------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------
@@ -323,10 +372,13 @@ class CompiledModel:
     Values of mutable Params, fixed Vars and Var bounds are read at every call,
     so a scenario re-solves with the same compiled code, warm-started from the
     current Var values. A change of WHICH Vars are fixed (a closure switch) or
-    of which constraints are active is detected automatically (by comparing the
-    free Vars and active constraints with those compiled) and recompiles;
-    ``n_compiles`` counts compilations. Editing a constraint's expression in
-    place is not detected: build a new CompiledModel then.
+    of which constraints are active is detected automatically and recompiles
+    (a cheap check of the ``fixed`` and ``active`` flags and of the components
+    and their member counts; on any change, the free Vars and active
+    constraints are compared with those compiled); ``n_compiles`` counts
+    compilations. Editing a constraint's expression in place, or replacing a
+    member of an indexed component, is not detected: build a new CompiledModel
+    then.
 
     Equations are ordered by template (members of an indexed constraint stay
     together): ``equation_names`` and ``variable_names`` label the rows and
@@ -338,13 +390,16 @@ class CompiledModel:
         self.options = dict(options or {})
         self.n_compiles = 0
         self._compile_seconds = 0.0
-        self._compile(*_pieces(model))
+        self._signature = self._watch = self._ipopt = None
+        self._ensure_current()
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_ipopt": None}  # a cyipopt Problem cannot be copied (Block.clone)
 
     # -- compilation ------------------------------------------------------
 
     def _compile(self, cons: list, free: list) -> None:
         start = time.perf_counter()
-        self._signature = ([id(c) for c in cons], [id(v) for v in free])
         not_equal = [c.name for c in cons if not c.equality]
         if not_equal:
             raise StructureError(
@@ -381,7 +436,7 @@ class CompiledModel:
         self._res_fn = residuals.compile("residuals")
         self._jac_fn = jacobian.compile("jacobian")
         self._hess = None
-        self._structure_error: str | None | bool = False  # False: not checked yet
+        self._structure_error = self._structure_problem()
         self._scaling()
         self.n_compiles += 1
         self._compile_seconds = time.perf_counter() - start
@@ -478,29 +533,28 @@ class CompiledModel:
     def _ensure_current(self) -> float:
         """Recompile if the free Vars or active constraints changed; return the
         seconds spent compiling (0.0 when the compiled code was reused)."""
+        if self._watch is not None and self._watch.unchanged():
+            return 0.0
+        watch = _Watch(self.model)
         cons, free = _pieces(self.model)
-        if ([id(c) for c in cons], [id(v) for v in free]) != self._signature:
+        signature = ([id(c) for c in cons], [id(v) for v in free])
+        seconds = 0.0
+        if signature != self._signature:
+            self._watch = self._signature = None  # until compiled: a failed compile is retried
             self._compile(cons, free)
-            return self._compile_seconds
-        return 0.0
+            self._signature, seconds = signature, self._compile_seconds
+        self._watch = watch
+        return seconds
 
     def _x(self) -> np.ndarray:
-        values = [v.value for v in self._vars]
-        missing = [v.name for v, value in zip(self._vars, values) if value is None]
-        if missing:
-            raise ValueError("free Vars without a starting value: " + ", ".join(missing))
-        return np.array(values, dtype=float)
+        return _values(self._vars, "free Vars without a starting value")
 
     def _set_x(self, x: np.ndarray) -> None:
         for var, value in zip(self._vars, x.tolist()):
             var.set_value(value, skip_validation=True)
 
     def _p(self) -> np.ndarray:
-        values = [obj.value for obj in self._params]
-        missing = [obj.name for obj, value in zip(self._params, values) if value is None]
-        if missing:
-            raise ValueError("fixed Vars or Params without a value: " + ", ".join(missing))
-        return np.array(values, dtype=float)
+        return _values(self._params, "fixed Vars or Params without a value")
 
     def _g(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -552,8 +606,9 @@ class CompiledModel:
         """Raise StructureError unless equations and free Vars are equal in number
         and a maximum matching of the incidence pattern pairs all of them."""
         self._ensure_current()
-        if self._structure_error is False:
-            self._structure_error = self._structure_problem()
+        self._raise_structure_error()
+
+    def _raise_structure_error(self) -> None:
         if self._structure_error:
             raise StructureError(self._structure_error)
 
@@ -595,7 +650,7 @@ class CompiledModel:
         system is not square or structurally singular.
         """
         compile_time = self._ensure_current()
-        self.check_structure()
+        self._raise_structure_error()
         opts = {**DEFAULT_OPTIONS, **self.options, **options}
         exact = opts["hessian_approximation"] == "exact"
         if exact and self._hess is None:
@@ -606,17 +661,12 @@ class CompiledModel:
         x0, p = self._x(), self._p()
         if not len(x0):
             return SolveStatus("solve_succeeded", "empty system", 0, compile_time, 0.0, 0.0, 0.0)
-        callbacks = (_ExactCallbacks if exact else _Callbacks)(self, p)
-        lb = np.array([-1e20 if v.lb is None else v.lb for v in self._vars], dtype=float)
-        ub = np.array([1e20 if v.ub is None else v.ub for v in self._vars], dtype=float)
-        zeros = np.zeros(len(self.equation_names))
-        problem = cyipopt.Problem(len(x0), len(zeros), callbacks, lb, ub, zeros, zeros)
-        for key, value in opts.items():
-            _add_option(problem, key, value)
-        if opts["nlp_scaling_method"] == "user-scaling":
-            problem.set_problem_scaling(1.0, self._x_scale, self._g_scale)
-        x, info = problem.solve(x0)
-        problem.close()
+        problem, callbacks = self._problem(opts, p)
+        try:
+            x, info = problem.solve(x0)
+        except BaseException:  # cyipopt would raise a callback's error again at the next solve
+            self._ipopt = None
+            raise
         g = self._g(x, p)
         scaled = np.abs(g * self._g_scale)
         status = _IPOPT_STATUS.get(info["status"], str(info["status"]))
@@ -641,6 +691,34 @@ class CompiledModel:
             time.perf_counter() - start, float(np.abs(g).max()), float(scaled.max()),
         )
 
+    def _problem(self, opts: dict, p: np.ndarray) -> tuple[cyipopt.Problem, _Callbacks]:
+        """A cyipopt Problem with the current bounds, scaling and ``opts``, and its
+        callbacks, set to parameters ``p``. The last one is reused while the
+        compiled code, bounds and options are unchanged (options persist in a
+        Problem); creating one costs about 0.4 ms."""
+        lb, ub = _bounds(self._vars)
+        key = (self.n_compiles, opts, lb.tobytes(), ub.tobytes())
+        if self._ipopt is None or self._ipopt[0] != key:
+            exact = opts["hessian_approximation"] == "exact"
+            callbacks = (_ExactCallbacks if exact else _Callbacks)(self, p)
+            zeros = np.zeros(len(self.equation_names))
+            problem = cyipopt.Problem(len(lb), len(zeros), callbacks, lb, ub, zeros, zeros)
+            for name, value in opts.items():
+                _add_option(problem, name, value)
+            if opts["nlp_scaling_method"] == "user-scaling":
+                problem.set_problem_scaling(1.0, self._x_scale, self._g_scale)
+            self._ipopt = (key, problem, callbacks)
+        _, problem, callbacks = self._ipopt
+        callbacks.p, callbacks.iterations = p, 0
+        return problem, callbacks
+
+
+def _bounds(variables: list) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of Vars for Ipopt; no bound is -/+1e20 (Ipopt's infinity)."""
+    bounds = np.array([v.bounds for v in variables], dtype=float).reshape(-1, 2)  # None: nan
+    lb, ub = np.where(np.isnan(bounds), [-1e20, 1e20], bounds).T.copy()
+    return lb, ub
+
 
 def _add_option(problem, key: str, value) -> None:
     """Pass one Ipopt option; an int given for a float option is retried as float."""
@@ -656,7 +734,7 @@ class _Callbacks:
     """cyipopt callbacks for the feasibility problem min 0 s.t. g(x, p) = 0."""
 
     def __init__(self, compiled: CompiledModel, p: np.ndarray):
-        self.c, self.p = compiled, p
+        self.c, self.p = weakref.proxy(compiled), p  # no cycle through CompiledModel._ipopt
         self.iterations = 0
         self._gradient = np.zeros(len(compiled._vars))
 

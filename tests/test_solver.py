@@ -1,5 +1,8 @@
 """Tests of the solver bridge (cge/solver.py) on systems with known solutions."""
 
+import gc
+import weakref
+
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -171,6 +174,47 @@ def test_closure_switch_recompiles():
     assert compiled.n_compiles == 3 and "EQ_market2" not in compiled.equation_names
 
 
+def test_structure_changes_after_compiling_are_detected():
+    m = exchange_economy()
+    m.extra = pyo.ConstraintList()
+    compiled = CompiledModel(m)
+    compiled.solve()
+    m.EQ_good1.deactivate()  # an indexed component: its members follow
+    for h in m.H:
+        m.x1[h].fix()
+    compiled.solve()
+    assert compiled.n_compiles == 2 and not any(n.startswith("EQ_good1") for n in compiled.equation_names)
+    m.EQ_good1.activate()
+    for h in m.H:
+        m.x1[h].unfix()
+    m.QA = pyo.Var(initialize=1.0)  # a new component: the system is no longer square
+    with pytest.raises(StructureError, match="unmatched variables \\(1\\): QA"):
+        compiled.solve()
+    m.extra.add(m.QA == 2.0)  # a new member of an indexed component
+    compiled.solve()
+    assert compiled.n_compiles == 4 and m.QA.value == pytest.approx(2.0)
+    assert_closed_form(m)
+    m.bad = pyo.Constraint(expr=m.QA <= 5.0)
+    for _ in range(2):
+        with pytest.raises(StructureError, match="bad"):
+            compiled.solve()
+    m.del_component(m.bad)
+    compiled.solve()  # the system compiled last, but a failed compile may leave parts behind
+    assert compiled.n_compiles == 5
+
+
+def test_missing_values_are_named():
+    m = exchange_economy()
+    compiled = CompiledModel(m)
+    m.M["b"].set_value(None)
+    m.e2["a"] = None
+    with pytest.raises(ValueError, match="free Vars without a starting value: M\\[b\\]$"):
+        compiled.solve()
+    m.M["b"].set_value(2.0)
+    with pytest.raises(ValueError, match="fixed Vars or Params without a value: e2\\[a\\]$"):
+        compiled.residuals()
+
+
 def test_non_square_system_names_unmatched_variable():
     m = exchange_economy()
     m.QA = pyo.Var(["a_agr"], initialize=1.0)  # a free Var no equation determines
@@ -259,6 +303,13 @@ def test_convenience_solve_caches_the_compiled_model():
     solve(m)
     assert m._cge_compiled.n_compiles == 1
     assert_closed_form(m)
+    copy = m.clone()  # copies the compiled model with it
+    assert copy._cge_compiled.model is copy
+    copy.e1["b"] = 3.0
+    solve(copy)
+    assert_closed_form(copy)
+    assert m.e1["b"].value == 2.0
+    assert_closed_form(m)
 
 
 def test_solve_path_reaches_a_shock_a_direct_solve_misses():
@@ -340,3 +391,39 @@ def test_bounds_pass_to_ipopt_and_options_pass_through(capfd):
         compiled.solve(max_iter=1)
     assert err.value.status == "maximum_iterations_exceeded"
     assert m.x.value == 50.0
+    assert compiled.solve().iterations > 1  # options of an earlier solve do not stick
+    m.x.setlb(None)
+    m.x.set_value(-0.5)
+    compiled.solve()  # bounds are read at every solve
+    assert m.x.value == pytest.approx(-2.0, rel=1e-10)
+
+
+def test_a_solved_compiled_model_is_freed_without_the_cycle_collector():
+    m = exchange_economy()
+    compiled = CompiledModel(m)
+    compiled.solve()  # keeps a cyipopt Problem for the next solve
+    ref = weakref.ref(compiled)
+    gc.disable()
+    try:
+        del compiled
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_error_in_a_callback_propagates_and_the_next_solve_is_clean():
+    m = exchange_economy()
+    compiled = CompiledModel(m)
+    compiled.solve()
+    residuals = compiled._res_fn
+
+    def broken(x, p, out):
+        raise RuntimeError("interrupted")
+
+    compiled._res_fn = broken
+    m.e1["a"] = 5.0
+    with pytest.raises(RuntimeError, match="interrupted"):
+        compiled.solve()
+    compiled._res_fn = residuals
+    compiled.solve()
+    assert_closed_form(m)
