@@ -4,7 +4,7 @@
     python examples/rural_nonfarm.py --out /tmp/rnf    # also write the new SAM and calibration file
 
 The worked example of docs/extending.md. Starting from the bundled synthetic
-SAM (sam/build_synthetic.py), non-agriculture ``a_nag`` is split into an urban
+SAM (sam/build_test_sams.py), non-agriculture ``a_nag`` is split into an urban
 non-farm activity (keeps the label ``a_nag``) and a rural non-farm activity
 ``a_rnf`` making a new, non-traded commodity ``c_rnf`` (township and village
 enterprises, rural services). ``a_rnf`` employs rural-hukou labour, capital

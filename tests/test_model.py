@@ -12,7 +12,7 @@ from cge.api import Model
 from cge.checks import count_system, homogeneity, relative_residuals, walras_ratio
 from cge.errors import SolveError
 
-SYNTH = "synthetic"   # the bundled synthetic calibration (sam/build_synthetic.py)
+SYNTH = "synthetic"   # the bundled synthetic calibration (sam/build_test_sams.py)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The package against the independent implementation on the variant calibration.
 
-calibration/variant.toml (SAM: sam/build_variant.py) exercises what the other
+calibration/variant.toml (SAM: sam/build_test_sams.py) exercises what the other
 bundled data do not: wedges paid to a household and to the enterprise, a zero
 leaf in a nest tree and a node passed through, a commodity neither imported nor
 exported, ty01 and mps01 from the configuration, the EXR and a factor's WF as
@@ -132,8 +132,8 @@ def test_homogeneity_in_both_implementations(closure):
     assert err < 1e-8, worst_pkg
 
 
-def test_build_script_reproduces_the_shipped_sam():
-    build = runpy.run_path(str(Path(__file__).resolve().parents[1] / "sam" / "build_variant.py"))
+def test_build_script_reproduces_the_shipped_test_sams():
+    build = runpy.run_path(str(Path(__file__).resolve().parents[1] / "sam" / "build_test_sams.py"))
     assert build["main"](["--check"]) == 0
 
 
