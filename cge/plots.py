@@ -29,6 +29,8 @@ def write_plots(ds: xr.Dataset, folder: Path, stamp: dict[str, str] | None = Non
     """EV, factor-return and reallocation bar charts; ``stamp`` goes into each PNG's text chunks."""
     scen = [str(s) for s in ds.scenario.values if s != "base"]
     sub = ds.sel(scenario=scen)
+    status = dict(zip(map(str, ds.scenario.values), map(str, ds["status"].values)))
+    names = [s if status[s] == "solved" else f"{s} (FAILED)" for s in scen]
     figures = {
         "ev.png": ({f"EV {h}": sub["EV_pct"].sel(inst=h).values for h in ds["EV"].dropna("inst", how="all").inst.values},
                    "% of benchmark consumption", "Equivalent variation by household"),
@@ -43,7 +45,7 @@ def write_plots(ds: xr.Dataset, folder: Path, stamp: dict[str, str] | None = Non
             "change in persons / area (satellite units)", "Labour and land reallocation")
     for name, (table, ylabel, title) in figures.items():
         fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(scen) + 3), 4.5))
-        _bars(ax, table, scen, ylabel, title)
+        _bars(ax, table, names, ylabel, title)
         fig.tight_layout()
         fig.savefig(folder / name, dpi=110, metadata={"Software": "cge", **(stamp or {})})
         plt.close(fig)

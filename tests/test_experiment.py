@@ -147,3 +147,24 @@ def test_unemployment_of_the_numeraire_factor_is_refused():
     with pytest.raises(ConfigError, match="fixes its wage twice"):
         _experiment('[closure]\nnumeraire = "labu"\nunemployment = ["labu"]\n[[scenario]]\nname = "x"\n'
                     'shocks = [{ param = "tfp", index = "a_agr", scale = 1.1 }]\n')
+
+
+def test_a_failed_scenario_is_reported_as_failed_in_every_output(tmp_path):
+    """Raising the hukou wedge to 10,000 leaves rural households below LES subsistence:
+    no valid equilibrium. The run goes on; the scenario is marked failed everywhere."""
+    exp = _experiment('[[scenario]]\nname = "ok"\nshocks = [{ param = "tfp", index = "a_agr", scale = 1.05 }]\n'
+                      '[[scenario]]\nname = "bad"\nshocks = [{ param = "tw", index = ["labr", "a_nag"], set = 1e4 }]\n')
+    run = run_experiment(exp, progress=False)
+    write_outputs(run, tmp_path / "out", run.model.solver_options)
+    out = tmp_path / "out"
+    assert [s.status for s in run.statuses] == ["solved", "solved", "failed"]
+    info = json.loads((out / "manifest.json").read_text())
+    assert [s["status"] for s in info["scenarios"]] == ["solved", "solved", "failed"]
+    welfare = pd.read_csv(out / "welfare.csv", comment="#")
+    assert set(welfare[welfare.scenario == "bad"].status) == {"failed"}
+    assert welfare[welfare.scenario == "bad"].EV.isna().all()
+    assert "bad (FAILED)" in (out / "summary.md").read_text()
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
+        assert str(ds["status"].sel(scenario="bad").values) == "failed"
+        assert bool(ds["EV"].sel(scenario="bad").isnull().all())
+        assert not bool(ds["EV"].sel(scenario="ok", inst=["rur", "urb"]).isnull().any())
