@@ -22,11 +22,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import ConfigError
 
-GOVERNMENT = ("budget_neutral", "gsav_free", "fixed_shares")
-SAVINGS = ("savings_driven", "investment_driven", "fixed_shares")
-FOREIGN = ("flex_exchange", "fixed_exchange")
-
-
 class _ClosureConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     government: Literal["budget_neutral", "gsav_free", "fixed_shares"] = "budget_neutral"

@@ -18,9 +18,6 @@ from . import shareform as sf
 from .calibrate import Calibration
 from .closure import Closure, apply_closure
 
-SCALAR = [""]  # index of scalar parameters in Calibration dicts
-
-
 def build_model(cal: Calibration, closure: Closure | None = None, params: dict | None = None) -> ConcreteModel:
     """Build the equilibrium model of ``cal`` under ``closure`` (default closure if None).
 
