@@ -57,10 +57,6 @@ class Result:
     def dataset(self) -> xr.Dataset:
         return to_dataset(self.items)
 
-    def value(self, name: str, index="") -> float:
-        """One captured number, e.g. ``value("EV", "rur")`` or ``value("QF", ("labr", "a_nag"))``."""
-        return self.items[name][0][index]
-
     @property
     def welfare(self) -> pd.DataFrame:
         """EV by household, in the SAM's money unit and in % of benchmark consumption."""

@@ -22,10 +22,6 @@ SET_DIMS = {"A": ("act",), "C": ("com",), "CM": ("com",), "CE": ("com",), "CD": 
             "CH": ("com", "inst"), "CG": ("com",), "CI": ("com",), "FA": ("fac", "act"),
             "IF": ("inst", "fac"), "II": ("inst", "payer"), "N": ("act", "node")}
 
-# Variables measured in money (the rest are prices, rates and shares), for tolerances and docs.
-NOMINAL = {"YF", "YIF", "YI", "YW", "TRII", "EH", "YG", "EG", "GSAV", "WALRAS"}
-
-
 def variables(m) -> dict[str, dict]:
     """Current values of every model variable, as ``{name: {label or tuple or '': value}}``."""
     out = {}
@@ -161,4 +157,4 @@ def welfare_table(ds: xr.Dataset) -> pd.DataFrame:
 
 
 __all__ = ["variables", "capture", "reports", "result_dataset", "welfare_table",
-           "equivalent_variation", "real_gdp", "invalid_reasons", "NOMINAL"]
+           "equivalent_variation", "real_gdp", "invalid_reasons"]
